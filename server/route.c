@@ -1,0 +1,153 @@
+/* server/route.c — protocol families, services and the checks common to all operations;
+ * see route.h and DESIGN "One port, many services". */
+#include "server/route.h"
+
+#include <string.h>
+
+#include "server/admin.h"
+#include "server/awsjson.h"
+#include "server/dynamodb.h"
+#include "server/dynamodb_err.h"
+#include "server/sigv4.h"
+
+#define LOG_MODULE "route"
+#include "server/log.h"
+
+#define MB (1024 * 1024)
+
+/* A JSON-RPC service: recognised by its X-Amz-Target prefix. */
+struct json_service {
+    const char *target_prefix;
+    const char *api; /* for logs */
+    const char *content_type;
+    bool crc;
+    size_t body_limit;
+    const struct awserr_kind *serialization;
+    const struct awserr_kind *too_large;
+    const struct awserr_kind *internal;
+    const struct route_json_op *ops;
+    const size_t *n_ops;
+};
+
+static const struct json_service json_services[] = {
+    {"DynamoDB_20120810", "DynamoDB", "application/x-amz-json-1.0", true, 16 * MB,
+     &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddb_operations,
+     &ddb_operations_count},
+};
+
+#define DEFAULT_BODY_LIMIT (16 * MB)
+
+static const struct json_service *json_service_find(const char *target, const char **op)
+{
+    const char *dot = target ? strchr(target, '.') : NULL;
+    if (!dot)
+        return NULL;
+    size_t n = (size_t)(dot - target);
+    for (size_t i = 0; i < sizeof json_services / sizeof json_services[0]; i++) {
+        if (strlen(json_services[i].target_prefix) == n &&
+            memcmp(json_services[i].target_prefix, target, n) == 0) {
+            *op = dot + 1;
+            return &json_services[i];
+        }
+    }
+    return NULL;
+}
+
+size_t route_body_limit(const struct req *req)
+{
+    const char *op;
+    const struct json_service *svc = json_service_find(req_header(req, "X-Amz-Target"), &op);
+    return svc ? svc->body_limit : DEFAULT_BODY_LIMIT;
+}
+
+/* Sets req->region/access_key/service from the SigV4 header or presigned query. */
+static int identify_caller(struct req *req, struct awserr *err)
+{
+    struct sigv4_scope scope;
+    int found = sigv4_authorization_parse(req_header(req, "Authorization"), &scope, err);
+    if (found < 0)
+        return -1;
+    if (!found) {
+        const char *cred = req_query(req, "X-Amz-Credential");
+        if (!cred)
+            return 0;
+        if (sigv4_credential_parse(cred, &scope, err) < 0)
+            return -1;
+    }
+    req->access_key = req_strdup(req, scope.access_key);
+    req->region = req_strdup(req, scope.region);
+    req->service = req_strdup(req, scope.service);
+    return 0;
+}
+
+static const struct route_json_op *json_op_find(const struct json_service *svc, const char *name)
+{
+    for (size_t i = 0; i < *svc->n_ops; i++)
+        if (strcmp(svc->ops[i].name, name) == 0)
+            return &svc->ops[i];
+    return NULL;
+}
+
+/* Runs the checks every operation needs, then the operation. Returns 0 or -1 (err raised). */
+static int run_json(struct req *req, const struct json_service *svc, const char *opname)
+{
+    struct awserr *err = &req->err;
+    if (req->body_too_large)
+        return awserr__raise(err, svc->too_large, __FILE__, __LINE__,
+                             "Request size exceeds %zu bytes", svc->body_limit);
+    if (identify_caller(req, err) < 0)
+        return -1;
+    const struct route_json_op *op = json_op_find(svc, opname);
+    if (!op || strcmp(req->method, "POST") != 0)
+        return awserr_raise(err, AWSERR_UNKNOWN_OPERATION, "%s", "");
+    req->operation = op->name;
+    json_t *in = awsjson_parse(req->body.data, req->body.len, svc->serialization, err);
+    if (!in)
+        return -1;
+    json_t *out = NULL;
+    int rc = op->fn(req, in, &out, err);
+    json_decref(in);
+    if (rc < 0) {
+        if (!awserr_is_set(err))
+            awserr__raise(err, svc->internal, __FILE__, __LINE__, "Internal server error");
+        json_decref(out);
+        return -1;
+    }
+    if (out)
+        awsjson_body_write(req, out);
+    json_decref(out);
+    return 0;
+}
+
+static void dispatch_json(struct req *req, const struct json_service *svc, const char *opname)
+{
+    req->api = svc->api;
+    req->operation = opname;
+    if (run_json(req, svc, opname) == 0) {
+        awsjson_reply_write(req, svc->content_type, svc->crc);
+        return;
+    }
+    if (req->err.kind->status >= 500)
+        LOG_ERROR("%s.%s failed at %s:%d: %s", svc->api, opname, req->err.file, req->err.line,
+                  req->err.message);
+    awsjson_error_write(req, svc->content_type, svc->crc);
+}
+
+void route_dispatch(struct req *req)
+{
+    if (strncmp(req->path, "/_awsemu/", 9) == 0) {
+        req->api = "awsemu";
+        admin_dispatch(req);
+        return;
+    }
+    const char *op;
+    const struct json_service *svc = json_service_find(req_header(req, "X-Amz-Target"), &op);
+    if (svc) {
+        dispatch_json(req, svc, op);
+        return;
+    }
+    /* Nothing recognised this request: answer in JSON, the family most clients here speak. */
+    req->api = "unknown";
+    awserr_raise(&req->err, AWSERR_UNKNOWN_OPERATION, "%s", "");
+    awsjson_error_write(req, "application/x-amz-json-1.0", false);
+}

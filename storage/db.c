@@ -1,0 +1,263 @@
+/* storage/db.c — SQLite connections, schema and transactions; see db.h.
+ *
+ * DESIGN: one database file (awsemu.db) in WAL mode. Every thread that touches storage gets
+ * its own connection the first time it asks (db_thread), with all statements prepared once
+ * (SQLITE_PREPARE_PERSISTENT). Connections are registered in a list so main can finalize and
+ * close them after the threads stopped. Writers serialise on write_lock before BEGIN
+ * IMMEDIATE, so SQLite never has to make one of our threads sleep in its busy handler. */
+#include "storage/db.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOG_MODULE "db"
+#include "server/buf.h"
+#include "server/log.h"
+
+static const char *const statement_sql[DB_STMT_COUNT] = {
+#define DB_STMT_SQL(name, sql) [name] = sql,
+    DB_STATEMENTS(DB_STMT_SQL)
+#undef DB_STMT_SQL
+};
+
+/* Each entry migrates the schema from version i to i+1. Never edit a shipped entry. */
+static const char *const migrations[] = {
+    "CREATE TABLE ddb_tables ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  table_uuid TEXT NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  hash_name TEXT NOT NULL,"
+    "  hash_type TEXT NOT NULL,"
+    "  range_name TEXT,"
+    "  range_type TEXT,"
+    "  spec TEXT NOT NULL,"
+    "  UNIQUE (account, region, name));"
+    "CREATE TABLE ddb_items ("
+    "  table_id INTEGER NOT NULL,"
+    "  pk BLOB NOT NULL,"
+    "  sk BLOB NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  item BLOB NOT NULL,"
+    "  PRIMARY KEY (table_id, pk, sk)) WITHOUT ROWID;",
+};
+
+static struct {
+    char *path;
+    bool ephemeral;
+    pthread_mutex_t list_lock;
+    pthread_mutex_t write_lock;
+    struct db *all;
+} g = {.list_lock = PTHREAD_MUTEX_INITIALIZER, .write_lock = PTHREAD_MUTEX_INITIALIZER};
+
+static _Thread_local struct db *thread_db;
+
+static int exec_sql(sqlite3 *conn, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        LOG_ERROR("cannot run '%.60s' on '%s': %s", sql, g.path, msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int configure(sqlite3 *conn)
+{
+    sqlite3_busy_timeout(conn, 10000);
+    if (exec_sql(conn, "PRAGMA journal_mode = WAL") < 0)
+        return -1;
+    return exec_sql(conn, g.ephemeral ? "PRAGMA synchronous = OFF"
+                                      : "PRAGMA synchronous = NORMAL");
+}
+
+static int migrate(sqlite3 *conn)
+{
+    sqlite3_stmt *st = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    int latest = (int)(sizeof migrations / sizeof migrations[0]);
+    if (version > latest) {
+        LOG_ERROR("database '%s' has schema version %d, newer than this awsemu (%d)", g.path,
+                  version, latest);
+        return -1;
+    }
+    for (int v = version; v < latest; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        if (exec_sql(conn, "BEGIN IMMEDIATE") < 0)
+            return -1;
+        if (exec_sql(conn, migrations[v]) < 0 || exec_sql(conn, bump) < 0) {
+            exec_sql(conn, "ROLLBACK");
+            return -1;
+        }
+        if (exec_sql(conn, "COMMIT") < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void connection_free(struct db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < DB_STMT_COUNT; i++)
+        sqlite3_finalize(db->stmts[i]);
+    if (db->conn && sqlite3_close(db->conn) != SQLITE_OK)
+        LOG_ERROR("cannot close database '%s': a statement was leaked", g.path);
+    free(db);
+}
+
+static struct db *connection_open(void)
+{
+    struct db *db = xcalloc(1, sizeof *db);
+    int rc = sqlite3_open_v2(g.path, &db->conn,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        LOG_ERROR("cannot open database '%s': %s", g.path, sqlite3_errstr(rc));
+        goto fail;
+    }
+    if (configure(db->conn) < 0)
+        goto fail;
+    for (int i = 0; i < DB_STMT_COUNT; i++) {
+        rc = sqlite3_prepare_v3(db->conn, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &db->stmts[i], NULL);
+        if (rc != SQLITE_OK) {
+            LOG_ERROR("cannot prepare '%.60s': %s", statement_sql[i], sqlite3_errmsg(db->conn));
+            goto fail;
+        }
+    }
+    return db;
+fail:
+    connection_free(db);
+    return NULL;
+}
+
+int db_open(const char *dir, bool ephemeral)
+{
+    if (mkdir(dir, 0700) < 0 && access(dir, W_OK) < 0) {
+        LOG_ERROR("cannot create data directory '%s'", dir);
+        return -1;
+    }
+    struct buf path = BUF_INIT;
+    buf_addf(&path, "%s/awsemu.db", dir);
+    g.path = buf_take(&path);
+    g.ephemeral = ephemeral;
+    sqlite3 *conn = NULL;
+    int rc = sqlite3_open_v2(g.path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        LOG_ERROR("cannot open database '%s': %s", g.path, sqlite3_errstr(rc));
+        sqlite3_close(conn);
+        return -1;
+    }
+    int ret = configure(conn) == 0 && migrate(conn) == 0 ? 0 : -1;
+    sqlite3_close(conn);
+    return ret;
+}
+
+void db_close(void)
+{
+    pthread_mutex_lock(&g.list_lock);
+    struct db *all = g.all;
+    g.all = NULL;
+    pthread_mutex_unlock(&g.list_lock);
+    for (struct db *db = all, *next; db; db = next) {
+        next = db->_next;
+        connection_free(db);
+    }
+    thread_db = NULL;
+    free(g.path);
+    g.path = NULL;
+}
+
+struct db *db_thread(void)
+{
+    if (thread_db)
+        return thread_db;
+    struct db *db = connection_open();
+    if (!db)
+        return NULL;
+    pthread_mutex_lock(&g.list_lock);
+    db->_next = g.all;
+    g.all = db;
+    pthread_mutex_unlock(&g.list_lock);
+    thread_db = db;
+    return db;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, enum db_stmt_id id)
+{
+    assert(id >= 0 && id < DB_STMT_COUNT);
+    return db->stmts[id];
+}
+
+void db_stmt_done(sqlite3_stmt *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+int db_fail(struct db *db, sqlite3_stmt *stmt, int rc)
+{
+    LOG_ERROR("statement '%.60s' failed: %s (%s)", sqlite3_sql(stmt), sqlite3_errstr(rc),
+              sqlite3_errmsg(db->conn));
+    return -1;
+}
+
+int db_stmt_exec(struct db *db, sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    int ret = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : db_fail(db, stmt, rc);
+    db_stmt_done(stmt);
+    return ret;
+}
+
+int db_write_begin(struct db *db)
+{
+    assert(!db->in_write);
+    pthread_mutex_lock(&g.write_lock);
+    db->in_write = true;
+    if (db_stmt_exec(db, db_stmt(db, DB_BEGIN_IMMEDIATE)) < 0) {
+        db->in_write = false;
+        pthread_mutex_unlock(&g.write_lock);
+        return -1;
+    }
+    return 0;
+}
+
+int db_write_commit(struct db *db)
+{
+    assert(db->in_write);
+    int ret = db_stmt_exec(db, db_stmt(db, DB_COMMIT));
+    if (ret < 0 && !sqlite3_get_autocommit(db->conn))
+        db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
+    db->in_write = false;
+    pthread_mutex_unlock(&g.write_lock);
+    return ret;
+}
+
+void db_write_rollback(struct db *db)
+{
+    assert(db->in_write);
+    if (!sqlite3_get_autocommit(db->conn))
+        db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
+    db->in_write = false;
+    pthread_mutex_unlock(&g.write_lock);
+}
+
+bool db_in_transaction(const struct db *db)
+{
+    return db->in_write && !sqlite3_get_autocommit(db->conn);
+}
