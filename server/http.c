@@ -216,7 +216,7 @@ int http_start(const struct config *cfg, int *port)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         pool_size(cfg), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_END);
+        (size_t)(16 * 1024), MHD_OPTION_END);
     if (!srv.daemon) {
         LOG_ERROR("cannot listen on %s:%d (address in use or not available?)", cfg->host,
                   cfg->port);
