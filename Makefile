@@ -14,11 +14,15 @@ ASAN_CFLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/req.c \
               server/http.c server/route.c server/awsjson.c server/sigv4.c server/engine.c \
               server/admin.c server/dynamodb_err.c server/dynamodb_value.c server/dynamodb.c \
-              server/ids.c server/dynamodb_table.c server/dynamodb_item.c
+              server/ids.c server/dynamodb_table.c server/dynamodb_item.c server/dynamodb_query.c \
+              server/dynamodb_batch.c \
+              server/dynamodb_number.c server/dynamodb_expr.c server/dynamodb_expr_parse.c \
+              server/dynamodb_expr_legacy.c
 STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c
 LIB_SRCS  = $(SERVER_SRCS) $(STORAGE_SRCS)
 MAIN_SRC  = server/main.c
-UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c
+UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c \
+            tests/unit/test_dynamodb_expr.c tests/unit/test_dynamodb_number.c
 
 REL_DIR  = build/release
 ASAN_DIR = build/asan
@@ -27,7 +31,17 @@ REL_OBJS  = $(LIB_SRCS:%.c=$(REL_DIR)/%.o)
 ASAN_OBJS = $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 
-.PHONY: all run test unit integration deps test-deps asan clean format bench
+.PHONY: all run test unit integration deps test-deps asan clean format bench fuzz fuzz-replay
+
+# Fuzz harnesses (clang libFuzzer): `make fuzz` explores for FUZZ_SECONDS each; `make test`
+# replays the stored corpora so every input ever found stays a regression test.
+FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c
+FUZZ_BINS    = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I.
+FUZZ_LIB_SRCS = server/dynamodb_expr.c server/dynamodb_expr_parse.c server/dynamodb_expr_legacy.c \
+                server/dynamodb_number.c server/dynamodb_value.c server/buf.c server/awserr.c \
+                server/dynamodb_err.c
 
 all: build/awsemu
 
@@ -66,9 +80,23 @@ unit: $(UNIT_BINS)
 integration: build/awsemu build/asan/awsemu | test-deps
 	@./scripts/run-integration.sh
 
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) -ljansson -lcrypto -lm
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$n || exit 1; done
+
+fuzz-replay: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \
+	    $$f -runs=0 tests/fuzz/corpus/$$n 2>/dev/null || { echo "fuzz replay failed: $$f"; exit 1; }; \
+	    echo "fuzz replay: $$n ok"; done
+
 test: test-deps
 	@$(MAKE) --no-print-directory all asan
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory integration
 
 bench: build/awsemu

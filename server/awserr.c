@@ -51,5 +51,13 @@ int awserr__raise(struct awserr *err, const struct awserr_kind *kind, const char
 
 void awserr_clear(struct awserr *err)
 {
+    json_decref(err->detail);
     memset(err, 0, sizeof *err);
+}
+
+void awserr_detail_set_new(struct awserr *err, const char *name, json_t *value)
+{
+    if (!err->detail)
+        err->detail = json_object();
+    json_object_set_new(err->detail, name, value);
 }

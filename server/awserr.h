@@ -9,6 +9,7 @@
 #ifndef AWSEMU_AWSERR_H
 #define AWSEMU_AWSERR_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 struct awserr_kind {
@@ -22,6 +23,8 @@ struct awserr {
     char message[512];              /* AWS's wording; client input quoted and truncated */
     const char *file;               /* where it was raised: logged, never sent */
     int line;
+    json_t *detail; /* extra members for the error body (e.g. DynamoDB's "Item" of a failed
+                       condition), owned; released by awserr_clear() */
 };
 
 #define awserr_raise(err, kind, ...) awserr__raise((err), &(kind), __FILE__, __LINE__, __VA_ARGS__)
@@ -34,7 +37,11 @@ static inline bool awserr_is_set(const struct awserr *err)
     return err->kind != 0;
 }
 
+/* Releases the detail and forgets the error. */
 void awserr_clear(struct awserr *err);
+
+/* Attaches a member to the raised error's body (takes the reference, as json_object_set_new). */
+void awserr_detail_set_new(struct awserr *err, const char *name, json_t *value);
 
 /* Kinds shared by every service (framework errors). */
 extern const struct awserr_kind AWSERR_INTERNAL;           /* 500 InternalFailure */

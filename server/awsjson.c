@@ -64,6 +64,8 @@ void awsjson_error_write(struct req *req, const char *content_type, bool crc)
     else
         snprintf(type, sizeof type, "%s", kind->code);
     json_t *body = json_pack("{s:s, s:s}", "__type", type, "message", req->err.message);
+    if (req->err.detail)
+        json_object_update(body, req->err.detail);
     awsjson_body_write(req, body);
     json_decref(body);
     req->status = kind->status;

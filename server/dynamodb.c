@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "server/dynamodb_err.h"
+#include "server/dynamodb_batch.h"
 #include "server/dynamodb_item.h"
+#include "server/dynamodb_query.h"
 #include "server/dynamodb_table.h"
 
 const struct route_json_op ddb_operations[] = {
@@ -15,6 +17,9 @@ const struct route_json_op ddb_operations[] = {
     {"ListTables", ddb_list_tables},   {"DeleteTable", ddb_delete_table},
     {"UpdateTable", ddb_update_table}, {"PutItem", ddb_put_item},
     {"GetItem", ddb_get_item},         {"DeleteItem", ddb_delete_item},
+    {"UpdateItem", ddb_update_item},   {"Query", ddb_query},
+    {"Scan", ddb_scan},                {"BatchGetItem", ddb_batch_get_item},
+    {"BatchWriteItem", ddb_batch_write_item},
 };
 const size_t ddb_operations_count = sizeof ddb_operations / sizeof ddb_operations[0];
 
@@ -203,4 +208,105 @@ double ddb__now(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
+}
+
+static bool any_member(const json_t *in, const char *const *names, struct buf *listed)
+{
+    bool any = false;
+    for (; names && *names; names++) {
+        if (json_object_get(in, *names)) {
+            buf_addf(listed, "%s%s", any ? ", " : "", *names);
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* "ExpressionAttributeValues can only be specified when using expressions: X and Y are null",
+ * naming the request's expression members as DynamoDB does (dynalite's recorded wording). */
+static int refuse_maps_without_expressions(bool names, const char *const *members,
+                                           struct awserr *err)
+{
+    struct buf list = BUF_INIT;
+    size_t n = 0;
+    while (members && members[n])
+        n++;
+    for (size_t i = 0; i < n; i++)
+        buf_addf(&list, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", members[i]);
+    if (names) /* DynamoDB names the null expressions only for values */
+        awserr_raise(err, DDB_VALIDATION,
+                     "ExpressionAttributeNames can only be specified when using expressions");
+    else
+        awserr_raise(err, DDB_VALIDATION,
+                     "ExpressionAttributeValues can only be specified when using expressions: "
+                     "%s %s null", list.data ? list.data : "", n > 1 ? "are" : "is");
+    buf_free(&list);
+    return -1;
+}
+
+int ddb__expr_begin(json_t *in, const char *const *expression_members,
+                    const char *const *legacy_members, struct ddbexpr_ctx *ctx,
+                    struct awserr *err)
+{
+    struct buf exprs = BUF_INIT, legacy = BUF_INIT;
+    bool has_expr = any_member(in, expression_members, &exprs);
+    bool has_legacy = any_member(in, legacy_members, &legacy);
+    int ret = 0;
+    json_t *names = json_object_get(in, "ExpressionAttributeNames");
+    json_t *values = json_object_get(in, "ExpressionAttributeValues");
+    if (has_expr && has_legacy)
+        ret = awserr_raise(err, DDB_VALIDATION,
+                           "Can not use both expression and non-expression parameters in the "
+                           "same request: Non-expression parameters: {%s} Expression "
+                           "parameters: {%s}", legacy.data, exprs.data);
+    else if (!has_expr && ((names && !json_is_null(names)) || (values && !json_is_null(values))))
+        ret = refuse_maps_without_expressions(names && !json_is_null(names), expression_members,
+                                              err);
+    buf_free(&exprs);
+    buf_free(&legacy);
+    if (ret < 0)
+        return -1;
+    if (names && !json_is_null(names) && !json_is_object(names))
+        return awserr_raise(err, DDB_SERIALIZATION, "Unexpected field type");
+    if (values && !json_is_null(values) && !json_is_object(values))
+        return awserr_raise(err, DDB_SERIALIZATION, "Unexpected field type");
+    return ddbexpr_ctx_init(ctx, json_is_object(names) ? names : NULL,
+                            json_is_object(values) ? values : NULL, err);
+}
+
+int ddb__expr_parse_member(json_t *in, const char *member, enum ddbexpr_kind kind,
+                           struct ddbexpr_ctx *ctx, struct ddbexpr **out, struct awserr *err)
+{
+    const char *text;
+    *out = NULL;
+    if (ddb__member_string(in, member, &text, err) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    return ddbexpr_parse(text, kind, ctx, out, err);
+}
+
+int ddb__return_capacity(json_t *in, enum ddb_capacity *mode, struct awserr *err)
+{
+    const char *rc;
+    *mode = DDB_CAPACITY_NONE;
+    if (ddb__member_string(in, "ReturnConsumedCapacity", &rc, err) < 0)
+        return -1;
+    if (!rc || strcmp(rc, "NONE") == 0)
+        return 0;
+    if (strcmp(rc, "TOTAL") != 0 && strcmp(rc, "INDEXES") != 0)
+        return awserr_raise(err, DDB_VALIDATION,
+                            "1 validation error detected: Value '%.100s' at "
+                            "'returnConsumedCapacity' failed to satisfy constraint: Member must "
+                            "satisfy enum value set: [INDEXES, TOTAL, NONE]", rc);
+    *mode = strcmp(rc, "TOTAL") == 0 ? DDB_CAPACITY_TOTAL : DDB_CAPACITY_INDEXES;
+    return 0;
+}
+
+json_t *ddb__capacity(const char *table, double units, enum ddb_capacity mode)
+{
+    json_t *c = json_pack("{s:s, s:f}", "TableName", table, "CapacityUnits", units);
+    if (mode == DDB_CAPACITY_INDEXES)
+        json_object_set_new(c, "Table", json_pack("{s:f}", "CapacityUnits", units));
+    return c;
 }

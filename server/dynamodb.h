@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "server/buf.h"
+#include "server/dynamodb_expr.h"
 #include "server/req.h"
 #include "server/route.h"
 #include "storage/db.h"
@@ -58,5 +59,83 @@ void ddb__table_arn(const struct req *req, const char *name, struct buf *out);
 
 /* Current time in epoch seconds with milliseconds (wire timestamps). */
 double ddb__now(void);
+
+/* ---- keys, indexes and stored items (dynamodb_item.c) ---- */
+
+/* The encoded primary key of an item. */
+struct ddb_key {
+    struct buf pk, sk;
+};
+#define DDB_KEY_INIT {BUF_INIT, BUF_INIT}
+void ddb__key_free(struct ddb_key *k);
+
+/* Key attributes of a whole item: present, of the declared type, non-empty, within size. */
+int ddb__key_from_item(const struct st_table *t, const json_t *item, struct ddb_key *k,
+                       struct awserr *err);
+/* A Key parameter: exactly the key attributes, of the declared types ("The provided key
+ * element does not match the schema"); values are checked with ddbval_value_check. */
+int ddb__key_from_param(const struct st_table *t, json_t *key, struct ddb_key *k,
+                        struct awserr *err);
+/* The key attributes of item (table key, plus an index's key when ix is given), as a new
+ * object: LastEvaluatedKey and BatchGet bookkeeping. */
+struct ddb_index;
+json_t *ddb__key_attributes(const struct st_table *t, const struct ddb_index *ix,
+                            const json_t *item);
+
+enum ddb_projection { DDB_PROJECT_ALL, DDB_PROJECT_KEYS_ONLY, DDB_PROJECT_INCLUDE };
+
+struct ddb_index {
+    const char *name;
+    bool local;
+    const char *hash, *range; /* range NULL when the index has no sort key */
+    char hash_type, range_type;
+    enum ddb_projection projection;
+    json_t *non_key; /* INCLUDE's NonKeyAttributes (borrowed from the parsed document) */
+};
+
+struct ddb_indexes {
+    json_t *doc; /* the parsed st_table.indexes text; owns everything the entries borrow */
+    size_t n;
+    struct ddb_index list[25];
+};
+
+/* Parses a table's index definitions (t->indexes may be NULL: no indexes). 0 or -1. */
+int ddb__indexes_load(const struct st_table *t, struct ddb_indexes *ix, struct awserr *err);
+void ddb__indexes_free(struct ddb_indexes *ix);
+const struct ddb_index *ddb__index_find(const struct ddb_indexes *ix, const char *name);
+/* Builds the stored index definitions (JSON text, or NULL when there are none) from
+ * CreateTable's checked input. Caller frees. */
+char *ddb__indexes_text(json_t *defs, json_t *gsi, json_t *lsi);
+
+/* Reads the current item of key k, parsed; *item NULL when absent. 0 or -1. */
+int ddb__item_read(struct db *db, const struct st_table *t, const struct ddb_key *k,
+                   json_t **item, struct awserr *err);
+/* Stores a checked item whose key is k, with its index entries (refusing index key values
+ * of the wrong type). old as st_items_put. Runs inside a write transaction. 0 or -1. */
+int ddb__item_store(struct db *db, const struct st_table *t, const struct ddb_indexes *ix,
+                    const struct ddb_key *k, const json_t *item, size_t size, struct buf *old,
+                    struct awserr *err);
+/* Deletes the item of key k and its index entries. 1 deleted, 0 absent, -1. */
+int ddb__item_remove(struct db *db, const struct st_table *t, const struct ddb_indexes *ix,
+                     const struct ddb_key *k, struct awserr *err);
+
+/* ---- expressions of a request (dynamodb.c) ---- */
+
+/* Refuses legacy and expression parameters in one request, and names/values without any
+ * expression; then prepares ctx from ExpressionAttributeNames/Values. Call
+ * ddbexpr_ctx_finish(ctx, ...) on every path after. */
+int ddb__expr_begin(json_t *in, const char *const *expression_members,
+                    const char *const *legacy_members, struct ddbexpr_ctx *ctx,
+                    struct awserr *err);
+/* Parses in[member] as an expression of kind when present (*out NULL when absent). */
+int ddb__expr_parse_member(json_t *in, const char *member, enum ddbexpr_kind kind,
+                           struct ddbexpr_ctx *ctx, struct ddbexpr **out, struct awserr *err);
+
+/* ReturnConsumedCapacity: NONE/absent → DDB_CAPACITY_NONE (0, so it reads as false). */
+enum ddb_capacity { DDB_CAPACITY_NONE, DDB_CAPACITY_TOTAL, DDB_CAPACITY_INDEXES };
+int ddb__return_capacity(json_t *in, enum ddb_capacity *mode, struct awserr *err);
+/* {"TableName": name, "CapacityUnits": units}, plus "Table": {"CapacityUnits": units} for
+ * INDEXES. */
+json_t *ddb__capacity(const char *table, double units, enum ddb_capacity mode);
 
 #endif

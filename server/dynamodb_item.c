@@ -1,35 +1,32 @@
-/* server/dynamodb_item.c — PutItem, GetItem, DeleteItem.
+/* server/dynamodb_item.c — PutItem, GetItem, DeleteItem, UpdateItem, and what every write path
+ * shares: keys, secondary-index entries and storing an item with them.
  *
  * Items are validated and normalised (dynamodb_value.c), then stored as compact DynamoDB JSON
- * text under their encoded key. Reads copy that text straight into the reply, without parsing
- * it again: GetItem's body is `{"Item":` + stored text + `}`. */
+ * text under their encoded key, with one entry per secondary index whose key the item has.
+ * A conditional or updating write reads the current item inside its write transaction, so the
+ * condition is checked against exactly what it replaces. Reads without a projection copy the
+ * stored text straight into the reply: GetItem's body is `{"Item":` + stored text + `}`. */
 #include "server/dynamodb_item.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
+#include "server/dynamodb_expr.h"
 #include "server/dynamodb_value.h"
 #include "storage/items.h"
 
 #define HASH_KEY_MAX 2048
 #define RANGE_KEY_MAX 1024
 
-/* The encoded key of an item or a Key parameter. */
-struct item_key {
-    struct buf pk, sk;
-};
+/* ---- keys ---- */
 
-static void item_key_free(struct item_key *k)
+void ddb__key_free(struct ddb_key *k)
 {
     buf_free(&k->pk);
     buf_free(&k->sk);
-}
-
-static struct st_item_key item_key_view(const struct item_key *k)
-{
-    return (struct st_item_key){k->pk.data, k->pk.len, k->sk.data, k->sk.len};
 }
 
 static char value_type(const json_t *av)
@@ -75,9 +72,8 @@ static int key_part_encode(const json_t *av, const char *name, char type, size_t
     return ddbval_key_encode(av, type, out, err);
 }
 
-/* Key attributes of a whole item (PutItem): present, of the declared type, non-empty. */
-static int key_from_item(const struct st_table *t, const json_t *item, struct item_key *k,
-                         struct awserr *err)
+int ddb__key_from_item(const struct st_table *t, const json_t *item, struct ddb_key *k,
+                       struct awserr *err)
 {
     const char *names[2] = {t->hash_name, t->range_name};
     const char types[2] = {t->hash_type, t->range_type};
@@ -87,8 +83,7 @@ static int key_from_item(const struct st_table *t, const json_t *item, struct it
             return awserr_raise(err, DDB_VALIDATION,
                                 "One or more parameter values were invalid: Missing the key %s "
                                 "in the item", names[i]);
-        char actual = value_type(av);
-        if (actual != types[i])
+        if (value_type(av) != types[i])
             return awserr_raise(err, DDB_VALIDATION,
                                 "One or more parameter values were invalid: Type mismatch for key "
                                 "%s expected: %c actual: %s", names[i], types[i],
@@ -100,17 +95,9 @@ static int key_from_item(const struct st_table *t, const json_t *item, struct it
     return 0;
 }
 
-/* A Key parameter (GetItem, DeleteItem): exactly the key attributes, of the declared types. */
-static int key_from_param(const struct st_table *t, json_t *in, struct item_key *k,
-                          struct awserr *err)
+int ddb__key_from_param(const struct st_table *t, json_t *key, struct ddb_key *k,
+                        struct awserr *err)
 {
-    json_t *key;
-    if (ddb__member_object(in, "Key", &key, err) < 0)
-        return -1;
-    if (!key)
-        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
-                                                 "'key' failed to satisfy constraint: Member "
-                                                 "must not be null");
     const char *name;
     json_t *av;
     json_object_foreach(key, name, av)
@@ -125,204 +112,691 @@ static int key_from_param(const struct st_table *t, json_t *in, struct item_key 
         (t->range_type && (!r || value_type(r) != t->range_type)))
         return awserr_raise(err, DDB_VALIDATION, "The provided key element does not match the "
                                                  "schema");
-    return key_from_item(t, key, k, err);
+    return ddb__key_from_item(t, key, k, err);
 }
 
-/* ReturnValues: absent or NONE → 0, ALL_OLD → 1; anything else is invalid for these ops. */
-static int read_return_values(json_t *in, bool *all_old, struct awserr *err)
+static void copy_attribute(json_t *dst, const json_t *item, const char *name)
 {
-    static const char *const known[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
-                                        "UPDATED_NEW", NULL};
-    const char *rv;
-    *all_old = false;
-    if (ddb__member_string(in, "ReturnValues", &rv, err) < 0)
-        return -1;
-    if (!rv || strcmp(rv, "NONE") == 0)
-        return 0;
-    if (strcmp(rv, "ALL_OLD") == 0) {
-        *all_old = true;
-        return 0;
+    json_t *v = name ? json_object_get(item, name) : NULL;
+    if (v)
+        json_object_set(dst, name, v);
+}
+
+json_t *ddb__key_attributes(const struct st_table *t, const struct ddb_index *ix,
+                            const json_t *item)
+{
+    json_t *key = json_object();
+    copy_attribute(key, item, t->hash_name);
+    copy_attribute(key, item, t->range_type ? t->range_name : NULL);
+    if (ix) {
+        copy_attribute(key, item, ix->hash);
+        copy_attribute(key, item, ix->range);
     }
-    for (const char *const *k = known; *k; k++)
-        if (strcmp(rv, *k) == 0)
-            return awserr_raise(err, DDB_VALIDATION, "Return values set to invalid value");
-    return awserr_raise(err, DDB_VALIDATION,
-                        "1 validation error detected: Value '%.100s' at 'returnValues' failed "
-                        "to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
-                        "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", rv);
+    return key;
 }
 
-/* ReturnConsumedCapacity: NONE/absent → 0, TOTAL or INDEXES → 1. */
-static int read_return_capacity(json_t *in, bool *wanted, struct awserr *err)
+/* ---- secondary indexes ---- */
+
+static const char *json_str(const json_t *o, const char *name)
 {
-    const char *rc;
-    *wanted = false;
-    if (ddb__member_string(in, "ReturnConsumedCapacity", &rc, err) < 0)
-        return -1;
-    if (!rc || strcmp(rc, "NONE") == 0)
+    return json_string_value(json_object_get(o, name));
+}
+
+int ddb__indexes_load(const struct st_table *t, struct ddb_indexes *ix, struct awserr *err)
+{
+    memset(ix, 0, sizeof *ix);
+    if (!t->indexes)
         return 0;
-    if (strcmp(rc, "TOTAL") != 0 && strcmp(rc, "INDEXES") != 0)
+    ix->doc = json_loads(t->indexes, 0, NULL);
+    if (!json_is_array(ix->doc) || json_array_size(ix->doc) > 25) {
+        ddb__indexes_free(ix);
+        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    }
+    size_t i;
+    json_t *d;
+    json_array_foreach(ix->doc, i, d)
+    {
+        struct ddb_index *x = &ix->list[i];
+        const char *proj = json_str(d, "ProjectionType");
+        x->name = json_str(d, "IndexName");
+        x->local = json_is_true(json_object_get(d, "Local"));
+        x->hash = json_str(d, "Hash");
+        x->hash_type = json_str(d, "HashType")[0];
+        x->range = json_str(d, "Range");
+        x->range_type = x->range ? json_str(d, "RangeType")[0] : 0;
+        x->projection = strcmp(proj, "ALL") == 0         ? DDB_PROJECT_ALL
+                        : strcmp(proj, "KEYS_ONLY") == 0 ? DDB_PROJECT_KEYS_ONLY
+                                                         : DDB_PROJECT_INCLUDE;
+        x->non_key = json_object_get(d, "NonKeyAttributes");
+    }
+    ix->n = json_array_size(ix->doc);
+    return 0;
+}
+
+void ddb__indexes_free(struct ddb_indexes *ix)
+{
+    json_decref(ix->doc);
+    memset(ix, 0, sizeof *ix);
+}
+
+const struct ddb_index *ddb__index_find(const struct ddb_indexes *ix, const char *name)
+{
+    for (size_t i = 0; i < ix->n; i++)
+        if (strcmp(ix->list[i].name, name) == 0)
+            return &ix->list[i];
+    return NULL;
+}
+
+static const char *defined_type(json_t *defs, const char *name)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(defs, i, d)
+    {
+        if (strcmp(json_str(d, "AttributeName"), name) == 0)
+            return json_str(d, "AttributeType");
+    }
+    return "S";
+}
+
+static void index_text_add(json_t *out, json_t *defs, json_t *def, bool local)
+{
+    json_t *ks = json_object_get(def, "KeySchema");
+    json_t *proj = json_object_get(def, "Projection");
+    const char *hash = json_str(json_array_get(ks, 0), "AttributeName");
+    json_t *d = json_pack("{s:s, s:b, s:s, s:s, s:s}", "IndexName", json_str(def, "IndexName"),
+                          "Local", local, "Hash", hash, "HashType", defined_type(defs, hash),
+                          "ProjectionType",
+                          json_str(proj, "ProjectionType") ? json_str(proj, "ProjectionType")
+                                                           : "ALL");
+    if (json_array_size(ks) == 2) {
+        const char *range = json_str(json_array_get(ks, 1), "AttributeName");
+        json_object_set_new(d, "Range", json_string(range));
+        json_object_set_new(d, "RangeType", json_string(defined_type(defs, range)));
+    }
+    json_t *non_key = json_object_get(proj, "NonKeyAttributes");
+    if (json_is_array(non_key))
+        json_object_set(d, "NonKeyAttributes", non_key);
+    json_array_append_new(out, d);
+}
+
+char *ddb__indexes_text(json_t *defs, json_t *gsi, json_t *lsi)
+{
+    if (!json_array_size(gsi) && !json_array_size(lsi))
+        return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *def;
+    json_array_foreach(gsi, i, def) index_text_add(out, defs, def, false);
+    json_array_foreach(lsi, i, def) index_text_add(out, defs, def, true);
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    return text;
+}
+
+/* Encodes one index key attribute of item into out. 1 when present, 0 when the item lacks
+ * it (the item is then not in the index), -1 when its type or value is refused. */
+static int index_key_part(const struct ddb_index *x, const json_t *item, const char *name,
+                          char type, struct buf *out, struct awserr *err)
+{
+    const json_t *av = json_object_get(item, name);
+    if (!av)
+        return 0;
+    char actual = value_type(av);
+    if (actual != type)
         return awserr_raise(err, DDB_VALIDATION,
-                            "1 validation error detected: Value '%.100s' at "
-                            "'returnConsumedCapacity' failed to satisfy constraint: Member must "
-                            "satisfy enum value set: [INDEXES, TOTAL, NONE]", rc);
-    *wanted = true;
+                            "One or more parameter values were invalid: Type mismatch for Index "
+                            "Key %s Expected: %c Actual: %s IndexName: %s", name, type,
+                            json_object_iter_key(json_object_iter((json_t *)av)), x->name);
+    if ((type == 'S' || type == 'B') &&
+        json_string_length(json_object_get(av, type == 'S' ? "S" : "B")) == 0)
+        return awserr_raise(err, DDB_VALIDATION,
+                            "One or more parameter values are not valid. A value specified for "
+                            "a secondary index key is not supported. The AttributeValue for a "
+                            "key attribute cannot contain an empty %s value. IndexName: %s, "
+                            "IndexKey: %s", type == 'S' ? "string" : "binary", x->name, name);
+    return ddbval_key_encode(av, type, out, err) < 0 ? -1 : 1;
+}
+
+/* ---- stored items ---- */
+
+int ddb__item_read(struct db *db, const struct st_table *t, const struct ddb_key *k,
+                   json_t **item, struct awserr *err)
+{
+    struct buf text = BUF_INIT;
+    int64_t size;
+    struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
+    *item = NULL;
+    int found = st_items_get(db, t->id, &key, &text, &size);
+    if (found > 0)
+        *item = json_loadb(text.data, text.len, 0, NULL);
+    buf_free(&text);
+    if (found < 0 || (found > 0 && !*item))
+        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
     return 0;
 }
 
-/* Parameters that belong to the expression engine, which this build does not have yet: refuse
- * them rather than ignore a condition the caller relies on. */
-static int refuse_unsupported(json_t *in, struct awserr *err)
-{
-    static const char *const names[] = {"ConditionExpression", "Expected", "ProjectionExpression",
-                                        "AttributesToGet", NULL};
-    for (const char *const *n = names; *n; n++)
-        if (json_object_get(in, *n))
-            return awserr_raise(err, DDB_VALIDATION, "%s is not supported by this awsemu build",
-                                *n);
-    return 0;
-}
-
-/* Writes `{"<member>":<item>` and optionally ConsumedCapacity, then `}` into req->out. */
-static void reply_with_item(struct req *req, const char *member, const struct buf *item,
-                            const char *table, double capacity)
-{
-    struct buf *o = &req->out;
-    buf_reset(o);
-    buf_addc(o, '{');
-    if (item && item->len) {
-        buf_addf(o, "\"%s\":", member);
-        buf_add(o, item->data, item->len);
-    }
-    if (capacity > 0) {
-        json_t *name = json_string(table);
-        char *quoted = json_dumps(name, JSON_ENCODE_ANY);
-        buf_addf(o, "%s\"ConsumedCapacity\":{\"TableName\":%s,\"CapacityUnits\":%g}",
-                 o->len > 1 ? "," : "", quoted, capacity);
-        free(quoted);
-        json_decref(name);
-    }
-    buf_addc(o, '}');
-}
-
-static int dump_item(const char *chunk, size_t size, void *data)
+static int dump_to_buf(const char *chunk, size_t size, void *data)
 {
     buf_add(data, chunk, size);
     return 0;
 }
 
-int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
+int ddb__item_store(struct db *db, const struct st_table *t, const struct ddb_indexes *ix,
+                    const struct ddb_key *k, const json_t *item, size_t size, struct buf *old,
+                    struct awserr *err)
 {
-    (void)out;
-    struct st_table t;
-    struct db *db;
-    json_t *item;
-    bool all_old, capacity;
-    struct item_key k = {BUF_INIT, BUF_INIT};
-    struct buf text = BUF_INIT, old = BUF_INIT;
+    struct buf text = BUF_INIT;
+    struct buf parts[25][2];
+    struct st_index_entry entries[25];
+    size_t n = 0;
     int ret = -1;
-    if (ddb__member_object(in, "Item", &item, err) < 0 || read_return_values(in, &all_old, err) < 0 ||
-        read_return_capacity(in, &capacity, err) < 0 || refuse_unsupported(in, err) < 0)
-        goto out;
-    if (!item) {
-        awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at 'item' "
-                                          "failed to satisfy constraint: Member must not be null");
-        goto out;
+    memset(parts, 0, sizeof parts);
+    for (size_t i = 0; i < ix->n; i++) {
+        const struct ddb_index *x = &ix->list[i];
+        int h = index_key_part(x, item, x->hash, x->hash_type, &parts[n][0], err);
+        int r = x->range ? index_key_part(x, item, x->range, x->range_type, &parts[n][1], err)
+                         : 1;
+        if (h < 0 || r < 0)
+            goto out;
+        if (h && r) {
+            entries[n] = (struct st_index_entry){x->name, parts[n][0].data, parts[n][0].len,
+                                                 parts[n][1].data, parts[n][1].len};
+            n++;
+        } else {
+            buf_free(&parts[n][0]);
+            buf_free(&parts[n][1]);
+        }
     }
-    if (ddb__db(&db, err) < 0 ||
-        ddb__table_load(req, in, db, &t, false, "Requested resource not found", err) < 0 ||
-        ddbval_item_check(item, err) < 0 || key_from_item(&t, item, &k, err) < 0)
-        goto out;
-    size_t size = ddbval_item_size(item);
-    json_dump_callback(item, dump_item, &text, JSON_COMPACT);
-    struct st_item_key key = item_key_view(&k);
-    if (db_write_begin(db) < 0)
-        goto internal;
-    if (st_items_put(db, t.id, &key, text.data, text.len, size, all_old ? &old : NULL) < 0) {
-        db_write_rollback(db);
-        goto internal;
-    }
-    if (db_write_commit(db) < 0)
-        goto internal;
-    /* Writes cost 1 KB units. */
-    reply_with_item(req, "Attributes", &old, t.name,
-                    capacity ? fmax(1.0, ceil((double)size / 1024.0)) : 0);
-    ret = 0;
-    goto out;
-internal:
-    awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    json_dump_callback(item, dump_to_buf, &text, JSON_COMPACT);
+    struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
+    if (st_items_put(db, t->id, &key, text.data, text.len, size, old, ix->n > 0, entries, n) < 0)
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    else
+        ret = 0;
 out:
-    item_key_free(&k);
+    for (size_t i = 0; i < 25; i++)
+        buf_free(&parts[i][0]), buf_free(&parts[i][1]);
     buf_free(&text);
-    buf_free(&old);
     return ret;
 }
 
-int ddb_get_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
+int ddb__item_remove(struct db *db, const struct st_table *t, const struct ddb_indexes *ix,
+                     const struct ddb_key *k, struct awserr *err)
 {
-    (void)out;
+    struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
+    int64_t old_size;
+    int rc = st_items_delete(db, t->id, &key, NULL, &old_size, ix->n > 0);
+    if (rc < 0)
+        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    return rc;
+}
+
+/* ---- the operations ---- */
+
+/* ReturnValues: which values the write may return; anything else is invalid for the op. */
+enum return_values { RV_NONE, RV_ALL_OLD, RV_UPDATED_OLD, RV_ALL_NEW, RV_UPDATED_NEW };
+
+static int read_return_values(json_t *in, bool update, enum return_values *rv,
+                              struct awserr *err)
+{
+    static const char *const names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
+                                        "UPDATED_NEW"};
+    const char *s;
+    *rv = RV_NONE;
+    if (ddb__member_string(in, "ReturnValues", &s, err) < 0)
+        return -1;
+    if (!s)
+        return 0;
+    for (int i = 0; i < 5; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            if (!update && i > RV_ALL_OLD)
+                return awserr_raise(err, DDB_VALIDATION, "Return values set to invalid value");
+            *rv = (enum return_values)i;
+            return 0;
+        }
+    }
+    return awserr_raise(err, DDB_VALIDATION,
+                        "1 validation error detected: Value '%.100s' at 'returnValues' failed "
+                        "to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
+                        "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", s);
+}
+
+/* ReturnItemCollectionMetrics: NONE or SIZE. */
+static int read_collection_metrics(json_t *in, bool *size, struct awserr *err)
+{
+    const char *s;
+    *size = false;
+    if (ddb__member_string(in, "ReturnItemCollectionMetrics", &s, err) < 0)
+        return -1;
+    if (!s || strcmp(s, "NONE") == 0)
+        return 0;
+    if (strcmp(s, "SIZE") != 0)
+        return awserr_raise(err, DDB_VALIDATION,
+                            "1 validation error detected: Value '%.100s' at "
+                            "'returnItemCollectionMetrics' failed to satisfy constraint: Member "
+                            "must satisfy enum value set: [SIZE, NONE]", s);
+    *size = true;
+    return 0;
+}
+
+/* ReturnValuesOnConditionCheckFailure: NONE or ALL_OLD. */
+static int read_return_on_failure(json_t *in, bool *all_old, struct awserr *err)
+{
+    const char *s;
+    *all_old = false;
+    if (ddb__member_string(in, "ReturnValuesOnConditionCheckFailure", &s, err) < 0)
+        return -1;
+    if (!s || strcmp(s, "NONE") == 0)
+        return 0;
+    if (strcmp(s, "ALL_OLD") != 0)
+        return awserr_raise(err, DDB_VALIDATION,
+                            "1 validation error detected: Value '%.100s' at "
+                            "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+                            "Member must satisfy enum value set: [ALL_OLD, NONE]", s);
+    *all_old = true;
+    return 0;
+}
+
+/* What a single-item write request brings besides its item or key. */
+struct write_request {
     struct st_table t;
+    struct ddb_indexes ix;
     struct db *db;
-    bool capacity, have_consistent, consistent = false;
-    struct item_key k = {BUF_INIT, BUF_INIT};
-    struct buf item = BUF_INIT;
+    struct ddbexpr_ctx ctx;
+    bool ctx_open;
+    struct ddbexpr *condition;
+    enum ddb_capacity capacity;
+    bool old_on_failure, collection_metrics;
+    enum return_values rv;
+};
+
+static const char *const condition_members[] = {"ConditionExpression", NULL};
+static const char *const condition_legacy[] = {"Expected", NULL};
+
+/* Parses the request parts every single-item write shares. */
+static int write_request_open(struct req *req, json_t *in, bool update,
+                              const char *const *expr_members, const char *const *legacy_members,
+                              struct write_request *w, struct awserr *err)
+{
+    memset(w, 0, sizeof *w);
+    if (read_return_values(in, update, &w->rv, err) < 0 ||
+        ddb__return_capacity(in, &w->capacity, err) < 0 ||
+        read_return_on_failure(in, &w->old_on_failure, err) < 0 ||
+        read_collection_metrics(in, &w->collection_metrics, err) < 0)
+        return -1;
+    if (ddb__expr_begin(in, expr_members, legacy_members, &w->ctx, err) < 0)
+        return -1;
+    w->ctx_open = true;
+    if (ddb__expr_parse_member(in, "ConditionExpression", DDBEXPR_CONDITION, &w->ctx,
+                               &w->condition, err) < 0)
+        return -1;
+    json_t *expected;
+    if (ddb__member_object(in, "Expected", &expected, err) < 0)
+        return -1;
+    if (expected && ddbexpr_legacy_conditions(expected, json_str(in, "ConditionalOperator"),
+                                              DDBEXPR_CONDITION, &w->condition, err) < 0)
+        return -1;
+    if (ddb__db(&w->db, err) < 0 ||
+        ddb__table_load(req, in, w->db, &w->t, false, "Requested resource not found", err) < 0)
+        return -1;
+    return ddb__indexes_load(&w->t, &w->ix, err);
+}
+
+/* Unused names/values are an error only once every expression has been parsed. */
+static int write_request_parsed(struct write_request *w, struct awserr *err)
+{
+    w->ctx_open = false;
+    return ddbexpr_ctx_finish(&w->ctx, err);
+}
+
+static void write_request_close(struct write_request *w)
+{
+    if (w->ctx_open)
+        ddbexpr_ctx_finish(&w->ctx, NULL);
+    ddbexpr_free(w->condition);
+    ddb__indexes_free(&w->ix);
+    st_table_free(&w->t);
+}
+
+/* Checks the request's condition against the current item (old may be NULL). */
+static int condition_check(const struct write_request *w, const json_t *old, struct awserr *err)
+{
+    if (!w->condition)
+        return 0;
+    int ok = ddbexpr_eval(w->condition, old, err);
+    if (ok < 0)
+        return -1;
+    if (ok)
+        return 0;
+    awserr_raise(err, DDB_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+    if (w->old_on_failure && old)
+        awserr_detail_set_new(err, "Item", json_deep_copy(old));
+    return -1;
+}
+
+/* Item collections exist only in tables with a local secondary index. */
+static bool has_local_index(const struct ddb_indexes *ix)
+{
+    for (size_t i = 0; i < ix->n; i++)
+        if (ix->list[i].local)
+            return true;
+    return false;
+}
+
+/* Builds the reply: optional Attributes, ConsumedCapacity and ItemCollectionMetrics for the
+ * item whose key attributes are in keyed. Takes attributes. */
+static json_t *write_reply(const struct write_request *w, json_t *attributes, double units,
+                           const json_t *keyed)
+{
+    json_t *out = json_object();
+    if (attributes && json_object_size(attributes))
+        json_object_set(out, "Attributes", attributes);
+    json_decref(attributes);
+    if (w->collection_metrics && has_local_index(&w->ix)) {
+        json_t *key = json_object();
+        json_t *hash = json_object_get(keyed, w->t.hash_name);
+        if (hash)
+            json_object_set(key, w->t.hash_name, hash);
+        /* The estimate's granularity is a gigabyte: a local collection is in its first. */
+        json_object_set_new(out, "ItemCollectionMetrics",
+                            json_pack("{s:o, s:[f,f]}", "ItemCollectionKey", key,
+                                      "SizeEstimateRangeGB", 0.0, 1.0));
+    }
+    if (w->capacity)
+        json_object_set_new(out, "ConsumedCapacity", ddb__capacity(w->t.name, units, w->capacity));
+    return out;
+}
+
+static double write_units(size_t size)
+{
+    return fmax(1.0, ceil((double)size / 1024.0));
+}
+
+int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
+{
+    struct write_request w;
+    struct ddb_key k = DDB_KEY_INIT;
+    json_t *item, *old = NULL;
+    struct buf old_text = BUF_INIT;
     int ret = -1;
-    if (read_return_capacity(in, &capacity, err) < 0 || refuse_unsupported(in, err) < 0 ||
-        ddb__member_bool(in, "ConsistentRead", &have_consistent, &consistent, err) < 0 ||
-        ddb__db(&db, err) < 0 ||
-        ddb__table_load(req, in, db, &t, false, "Requested resource not found", err) < 0 ||
-        key_from_param(&t, in, &k, err) < 0)
+    if (ddb__member_object(in, "Item", &item, err) < 0)
+        return -1;
+    if (!item)
+        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
+                                                 "'item' failed to satisfy constraint: Member "
+                                                 "must not be null");
+    if (write_request_open(req, in, false, condition_members, condition_legacy, &w, err) < 0 ||
+        write_request_parsed(&w, err) < 0 || ddbval_item_check(item, err) < 0 ||
+        ddb__key_from_item(&w.t, item, &k, err) < 0)
         goto out;
-    struct st_item_key key = item_key_view(&k);
-    int64_t size = 0;
-    int found = st_items_get(db, t.id, &key, &item, &size);
-    if (found < 0) {
+    size_t size = ddbval_item_size(item);
+    bool need_old = w.condition != NULL;
+    if (db_write_begin(w.db) < 0) {
         awserr_raise(err, DDB_INTERNAL, "Internal server error");
         goto out;
     }
-    /* Reads cost 4 KB units, halved for eventually consistent reads. */
-    double units = capacity ? fmax(1.0, ceil((double)size / 4096.0)) * (consistent ? 1.0 : 0.5)
-                            : 0;
-    reply_with_item(req, "Item", &item, t.name, units);
+    if ((need_old && ddb__item_read(w.db, &w.t, &k, &old, err) < 0) ||
+        condition_check(&w, old, err) < 0 ||
+        ddb__item_store(w.db, &w.t, &w.ix, &k, item, size,
+                        w.rv == RV_ALL_OLD && !need_old ? &old_text : NULL, err) < 0) {
+        db_write_rollback(w.db);
+        goto out;
+    }
+    if (db_write_commit(w.db) < 0) {
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        goto out;
+    }
+    json_t *attributes = NULL;
+    if (w.rv == RV_ALL_OLD)
+        attributes = need_old ? json_incref(old) : json_loadb(old_text.data, old_text.len, 0, NULL);
+    *out = write_reply(&w, attributes, write_units(size), item);
     ret = 0;
 out:
-    item_key_free(&k);
-    buf_free(&item);
+    json_decref(old);
+    buf_free(&old_text);
+    ddb__key_free(&k);
+    write_request_close(&w);
     return ret;
 }
 
 int ddb_delete_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
-    (void)out;
-    struct st_table t;
-    struct db *db;
-    bool all_old, capacity;
-    struct item_key k = {BUF_INIT, BUF_INIT};
-    struct buf old = BUF_INIT;
+    struct write_request w;
+    struct ddb_key k = DDB_KEY_INIT;
+    json_t *key, *old = NULL;
     int ret = -1;
-    if (read_return_values(in, &all_old, err) < 0 || read_return_capacity(in, &capacity, err) < 0 ||
-        refuse_unsupported(in, err) < 0 || ddb__db(&db, err) < 0 ||
-        ddb__table_load(req, in, db, &t, false, "Requested resource not found", err) < 0 ||
-        key_from_param(&t, in, &k, err) < 0)
+    if (ddb__member_object(in, "Key", &key, err) < 0)
+        return -1;
+    if (!key)
+        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
+                                                 "'key' failed to satisfy constraint: Member "
+                                                 "must not be null");
+    if (write_request_open(req, in, false, condition_members, condition_legacy, &w, err) < 0 ||
+        write_request_parsed(&w, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0)
         goto out;
-    struct st_item_key key = item_key_view(&k);
-    if (db_write_begin(db) < 0)
-        goto internal;
-    int64_t old_size = 0;
-    if (st_items_delete(db, t.id, &key, &old, &old_size) < 0) {
-        db_write_rollback(db);
-        goto internal;
+    if (db_write_begin(w.db) < 0) {
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        goto out;
     }
-    if (db_write_commit(db) < 0)
-        goto internal;
-    reply_with_item(req, "Attributes", all_old ? &old : NULL, t.name,
-                    capacity ? fmax(1.0, ceil((double)old_size / 1024.0)) : 0);
+    if (ddb__item_read(w.db, &w.t, &k, &old, err) < 0 || condition_check(&w, old, err) < 0 ||
+        (old && ddb__item_remove(w.db, &w.t, &w.ix, &k, err) < 0)) {
+        db_write_rollback(w.db);
+        goto out;
+    }
+    if (db_write_commit(w.db) < 0) {
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        goto out;
+    }
+    size_t size = old ? ddbval_item_size(old) : 0;
+    *out = write_reply(&w, w.rv == RV_ALL_OLD && old ? json_incref(old) : NULL,
+                       write_units(size), key);
     ret = 0;
-    goto out;
-internal:
-    awserr_raise(err, DDB_INTERNAL, "Internal server error");
 out:
-    item_key_free(&k);
-    buf_free(&old);
+    json_decref(old);
+    ddb__key_free(&k);
+    write_request_close(&w);
+    return ret;
+}
+
+/* ---- UpdateItem ---- */
+
+static const char *const update_members[] = {"ConditionExpression", "UpdateExpression", NULL};
+static const char *const update_legacy[] = {"Expected", "AttributeUpdates", NULL};
+
+/* Parses UpdateExpression or AttributeUpdates, and refuses updates of key attributes. */
+static int parse_update(json_t *in, struct write_request *w, struct ddbexpr **update,
+                        struct awserr *err)
+{
+    json_t *legacy;
+    if (ddb__expr_parse_member(in, "UpdateExpression", DDBEXPR_UPDATE, &w->ctx, update, err) < 0 ||
+        ddb__member_object(in, "AttributeUpdates", &legacy, err) < 0)
+        return -1;
+    if (legacy && ddbexpr_legacy_attribute_updates(legacy, update, err) < 0)
+        return -1;
+    if (*update && ddbexpr_update_check_keys(*update, w->t.hash_name,
+                                             w->t.range_type ? w->t.range_name : NULL, err) < 0)
+        return -1;
+    return write_request_parsed(w, err);
+}
+
+/* The item an update starts from: a copy of the current one, or just the key. */
+static json_t *update_base(const json_t *old, const json_t *key)
+{
+    return old ? json_deep_copy(old) : json_deep_copy(key);
+}
+
+static json_t *update_attributes(enum return_values rv, const struct ddbexpr *update,
+                                 const json_t *old, const json_t *new_item)
+{
+    switch (rv) {
+    case RV_ALL_OLD: return old ? json_incref((json_t *)old) : NULL;
+    case RV_ALL_NEW: return json_incref((json_t *)new_item);
+    case RV_UPDATED_OLD: return old && update ? ddbexpr_update_project(update, old) : NULL;
+    case RV_UPDATED_NEW: return update ? ddbexpr_update_project(update, new_item) : NULL;
+    default: return NULL;
+    }
+}
+
+/* Applies the update to a copy of old and checks the result; *result gets the new item. */
+static int update_compute(const struct ddbexpr *update, const json_t *old, const json_t *key,
+                          json_t **result, size_t *size, struct awserr *err)
+{
+    json_t *item = update_base(old, key);
+    if (update && ddbexpr_update_apply(update, item, err) < 0) {
+        json_decref(item);
+        return -1;
+    }
+    *size = ddbval_item_size(item);
+    if (*size > DDBVAL_MAX_ITEM_SIZE) {
+        json_decref(item);
+        return awserr_raise(err, DDB_VALIDATION,
+                            "Item size to update has exceeded the maximum allowed size");
+    }
+    *result = item;
+    return 0;
+}
+
+int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
+{
+    struct write_request w;
+    struct ddb_key k = DDB_KEY_INIT;
+    struct ddbexpr *update = NULL;
+    json_t *key, *old = NULL, *new_item = NULL;
+    size_t size = 0;
+    int ret = -1;
+    if (ddb__member_object(in, "Key", &key, err) < 0)
+        return -1;
+    if (!key)
+        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
+                                                 "'key' failed to satisfy constraint: Member "
+                                                 "must not be null");
+    if (write_request_open(req, in, true, update_members, update_legacy, &w, err) < 0 ||
+        parse_update(in, &w, &update, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0)
+        goto out;
+    if (db_write_begin(w.db) < 0) {
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        goto out;
+    }
+    if (ddb__item_read(w.db, &w.t, &k, &old, err) < 0 || condition_check(&w, old, err) < 0 ||
+        update_compute(update, old, key, &new_item, &size, err) < 0 ||
+        ddb__item_store(w.db, &w.t, &w.ix, &k, new_item, size, NULL, err) < 0) {
+        db_write_rollback(w.db);
+        goto out;
+    }
+    if (db_write_commit(w.db) < 0) {
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        goto out;
+    }
+    *out = write_reply(&w, update_attributes(w.rv, update, old, new_item), write_units(size),
+                       key);
+    ret = 0;
+out:
+    json_decref(old);
+    json_decref(new_item);
+    ddbexpr_free(update);
+    ddb__key_free(&k);
+    write_request_close(&w);
+    return ret;
+}
+
+/* ---- GetItem ---- */
+
+static const char *const projection_members[] = {"ProjectionExpression", NULL};
+static const char *const projection_legacy[] = {"AttributesToGet", NULL};
+
+/* Writes `{"Item":<text>` (if any), ConsumedCapacity (if asked) and `}` into req->out. */
+static void reply_raw_item(struct req *req, const struct buf *item, const char *table,
+                           double units, enum ddb_capacity mode)
+{
+    struct buf *o = &req->out;
+    buf_reset(o);
+    buf_addc(o, '{');
+    if (item->len) {
+        buf_adds(o, "\"Item\":");
+        buf_add(o, item->data, item->len);
+    }
+    if (units > 0) {
+        json_t *cap = ddb__capacity(table, units, mode);
+        char *text = json_dumps(cap, JSON_COMPACT);
+        buf_addf(o, "%s\"ConsumedCapacity\":%s", item->len ? "," : "", text);
+        free(text);
+        json_decref(cap);
+    }
+    buf_addc(o, '}');
+}
+
+/* Parses ProjectionExpression or AttributesToGet into *projection (NULL when neither). */
+static int parse_projection(json_t *in, struct ddbexpr_ctx *ctx, struct ddbexpr **projection,
+                            struct awserr *err)
+{
+    json_t *legacy;
+    if (ddb__expr_parse_member(in, "ProjectionExpression", DDBEXPR_PROJECTION, ctx, projection,
+                               err) < 0 ||
+        ddb__member_array(in, "AttributesToGet", &legacy, err) < 0)
+        return -1;
+    if (legacy && ddbexpr_legacy_attributes_to_get(legacy, projection, err) < 0)
+        return -1;
+    return 0;
+}
+
+int ddb_get_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
+{
+    struct st_table t = {0};
+    struct db *db;
+    struct ddbexpr_ctx ctx = {0};
+    struct ddbexpr *projection = NULL;
+    enum ddb_capacity capacity;
+    bool have_consistent, consistent = false, ctx_open = false;
+    struct ddb_key k = DDB_KEY_INIT;
+    struct buf item = BUF_INIT;
+    json_t *key;
+    int ret = -1;
+    if (ddb__return_capacity(in, &capacity, err) < 0 ||
+        ddb__member_bool(in, "ConsistentRead", &have_consistent, &consistent, err) < 0 ||
+        ddb__member_object(in, "Key", &key, err) < 0)
+        goto out;
+    if (!key) {
+        awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at 'key' "
+                                          "failed to satisfy constraint: Member must not be null");
+        goto out;
+    }
+    if (ddb__expr_begin(in, projection_members, projection_legacy, &ctx, err) < 0)
+        goto out;
+    ctx_open = true;
+    if (parse_projection(in, &ctx, &projection, err) < 0)
+        goto out;
+    ctx_open = false;
+    if (ddbexpr_ctx_finish(&ctx, err) < 0 || ddb__db(&db, err) < 0 ||
+        ddb__table_load(req, in, db, &t, false, "Requested resource not found", err) < 0 ||
+        ddb__key_from_param(&t, key, &k, err) < 0)
+        goto out;
+    struct st_item_key sk = {k.pk.data, k.pk.len, k.sk.data, k.sk.len};
+    int64_t size = 0;
+    if (st_items_get(db, t.id, &sk, &item, &size) < 0) {
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        goto out;
+    }
+    /* Reads cost 4 KB units, halved for eventually consistent reads. */
+    double units = capacity != DDB_CAPACITY_NONE ? fmax(1.0, ceil((double)size / 4096.0)) * (consistent ? 1.0 : 0.5)
+                            : 0;
+    if (projection && item.len) {
+        json_t *full = json_loadb(item.data, item.len, 0, NULL);
+        json_t *part = ddbexpr_project(projection, full);
+        buf_reset(&item);
+        json_dump_callback(part, dump_to_buf, &item, JSON_COMPACT);
+        json_decref(part);
+        json_decref(full);
+    }
+    reply_raw_item(req, &item, t.name, units, capacity);
+    ret = 0;
+out:
+    if (ctx_open)
+        ddbexpr_ctx_finish(&ctx, NULL);
+    ddbexpr_free(projection);
+    st_table_free(&t);
+    ddb__key_free(&k);
+    buf_free(&item);
+    (void)out;
     return ret;
 }

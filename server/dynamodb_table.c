@@ -559,6 +559,7 @@ int ddb_create_table(struct req *req, json_t *in, json_t **out, struct awserr *e
     json_t *spec = spec_from_input(&ti, now);
     json_decref(ti.stream);
     t.spec = json_dumps(spec, JSON_COMPACT);
+    t.indexes = ddb__indexes_text(ti.defs, ti.gsi, ti.lsi);
     int rc = -1;
     if (db_write_begin(db) == 0) {
         rc = st_tables_create(db, req->account, req->region, name, &t);

@@ -28,6 +28,7 @@ void req_init(struct req *req, const struct config *cfg)
 
 void req_free(struct req *req)
 {
+    awserr_clear(&req->err);
     buf_free(&req->body);
     buf_free(&req->out);
     for (struct req_arena_chunk *c = req->_arena, *next; c; c = next) {

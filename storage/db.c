@@ -45,6 +45,7 @@ static const char *const migrations[] = {
     "  range_name TEXT,"
     "  range_type TEXT,"
     "  spec TEXT NOT NULL,"
+    "  indexes TEXT,"
     "  UNIQUE (account, region, name));"
     "CREATE TABLE ddb_items ("
     "  table_id INTEGER NOT NULL,"
@@ -52,7 +53,16 @@ static const char *const migrations[] = {
     "  sk BLOB NOT NULL,"
     "  size INTEGER NOT NULL,"
     "  item BLOB NOT NULL,"
-    "  PRIMARY KEY (table_id, pk, sk)) WITHOUT ROWID;",
+    "  PRIMARY KEY (table_id, pk, sk)) WITHOUT ROWID;"
+    "CREATE TABLE ddb_index_items ("
+    "  table_id INTEGER NOT NULL,"
+    "  index_name TEXT NOT NULL,"
+    "  ipk BLOB NOT NULL,"
+    "  isk BLOB NOT NULL,"
+    "  pk BLOB NOT NULL,"
+    "  sk BLOB NOT NULL,"
+    "  PRIMARY KEY (table_id, index_name, ipk, isk, pk, sk)) WITHOUT ROWID;"
+    "CREATE INDEX ddb_index_items_by_item ON ddb_index_items (table_id, pk, sk);",
 };
 
 static struct {
@@ -62,7 +72,11 @@ static struct {
     pthread_mutex_t write_lock;
     struct db *all;
     sqlite3 *keeper;
-} g = {.list_lock = PTHREAD_MUTEX_INITIALIZER, .write_lock = PTHREAD_MUTEX_INITIALIZER};
+} g = {.list_lock = PTHREAD_MUTEX_INITIALIZER,
+       /* Adaptive: a write holds the lock for microseconds, so a waiter spins briefly before
+        * sleeping, which saves the context switches a plain mutex costs under concurrent
+        * writers. */
+       .write_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP};
 
 static _Thread_local struct db *thread_db;
 

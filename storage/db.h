@@ -26,12 +26,12 @@
     X(DB_ROLLBACK, "ROLLBACK")                                                                 \
     X(DB_TABLES_GET,                                                                           \
       "SELECT id, table_uuid, created, hash_name, hash_type, range_name, range_type,"          \
-      " spec FROM ddb_tables"                                                                  \
+      " spec, indexes FROM ddb_tables"                                                         \
       " WHERE account = ?1 AND region = ?2 AND name = ?3")                                     \
     X(DB_TABLES_INSERT,                                                                        \
       "INSERT INTO ddb_tables (account, region, name, table_uuid, created, hash_name,"         \
-      " hash_type, range_name, range_type, spec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"  \
-      " ?10) ON CONFLICT DO NOTHING")                                                          \
+      " hash_type, range_name, range_type, spec, indexes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7," \
+      " ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING")                                             \
     X(DB_TABLES_DELETE, "DELETE FROM ddb_tables WHERE id = ?1")                                \
     X(DB_TABLES_SPEC_SET, "UPDATE ddb_tables SET spec = ?2 WHERE id = ?1")                     \
     X(DB_TABLES_LIST,                                                                          \
@@ -49,10 +49,44 @@
       " item = excluded.item")                                                                 \
     X(DB_ITEMS_DELETE, "DELETE FROM ddb_items WHERE table_id = ?1 AND pk = ?2 AND sk = ?3")    \
     X(DB_ITEMS_DELETE_TABLE, "DELETE FROM ddb_items WHERE table_id = ?1")                      \
+    X(DB_INDEX_DELETE_TABLE, "DELETE FROM ddb_index_items WHERE table_id = ?1")                \
+    X(DB_INDEX_DELETE_ITEM,                                                                    \
+      "DELETE FROM ddb_index_items WHERE table_id = ?1 AND pk = ?2 AND sk = ?3")               \
+    X(DB_INDEX_INSERT,                                                                         \
+      "INSERT OR REPLACE INTO ddb_index_items (table_id, pk, sk, index_name, ipk, isk)"        \
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
+    X(DB_ITEMS_QUERY_ASC,                                                                      \
+      "SELECT pk, sk, item, size FROM ddb_items WHERE table_id = ?1 AND pk = ?2"               \
+      " AND sk >= ?3 AND sk < ?4 ORDER BY sk ASC")                                             \
+    X(DB_ITEMS_QUERY_DESC,                                                                     \
+      "SELECT pk, sk, item, size FROM ddb_items WHERE table_id = ?1 AND pk = ?2"               \
+      " AND sk >= ?3 AND sk < ?4 ORDER BY sk DESC")                                            \
+    X(DB_INDEX_QUERY_ASC,                                                                      \
+      "SELECT x.pk, x.sk, i.item, i.size FROM ddb_index_items x JOIN ddb_items i"              \
+      " ON i.table_id = x.table_id AND i.pk = x.pk AND i.sk = x.sk"                            \
+      " WHERE x.table_id = ?1 AND x.index_name = ?5 AND x.ipk = ?2 AND x.isk >= ?3"            \
+      " AND x.isk < ?4 AND (x.isk, x.pk, x.sk) > (?6, ?7, ?8)"                                 \
+      " ORDER BY x.isk ASC, x.pk ASC, x.sk ASC")                                               \
+    X(DB_INDEX_QUERY_DESC,                                                                     \
+      "SELECT x.pk, x.sk, i.item, i.size FROM ddb_index_items x JOIN ddb_items i"              \
+      " ON i.table_id = x.table_id AND i.pk = x.pk AND i.sk = x.sk"                            \
+      " WHERE x.table_id = ?1 AND x.index_name = ?5 AND x.ipk = ?2 AND x.isk >= ?3"            \
+      " AND x.isk < ?4 AND (x.isk, x.pk, x.sk) < (?6, ?7, ?8)"                                 \
+      " ORDER BY x.isk DESC, x.pk DESC, x.sk DESC")                                            \
+    X(DB_ITEMS_SCAN,                                                                           \
+      "SELECT pk, sk, item, size FROM ddb_items WHERE table_id = ?1 AND (pk, sk) > (?2, ?3)"   \
+      " ORDER BY pk, sk")                                                                      \
+    X(DB_INDEX_SCAN,                                                                           \
+      "SELECT x.pk, x.sk, i.item, i.size FROM ddb_index_items x JOIN ddb_items i"              \
+      " ON i.table_id = x.table_id AND i.pk = x.pk AND i.sk = x.sk"                            \
+      " WHERE x.table_id = ?1 AND x.index_name = ?2 AND (x.ipk, x.isk, x.pk, x.sk) >"          \
+      " (?3, ?4, ?5, ?6) ORDER BY x.ipk, x.isk, x.pk, x.sk")                                   \
     X(DB_ITEMS_STATS,                                                                          \
       "SELECT count(*), coalesce(sum(size), 0) FROM ddb_items WHERE table_id = ?1")            \
     X(DB_CHECK_ORPHAN_ITEMS,                                                                   \
-      "SELECT count(*) FROM ddb_items WHERE table_id NOT IN (SELECT id FROM ddb_tables)")      \
+      "SELECT (SELECT count(*) FROM ddb_items WHERE table_id NOT IN (SELECT id FROM"           \
+      " ddb_tables)) + (SELECT count(*) FROM ddb_index_items x WHERE NOT EXISTS (SELECT 1"     \
+      " FROM ddb_items i WHERE i.table_id = x.table_id AND i.pk = x.pk AND i.sk = x.sk))")     \
     X(DB_CHECK_INTEGRITY, "PRAGMA quick_check")
 
 enum db_stmt_id {

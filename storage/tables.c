@@ -41,6 +41,8 @@ int st_tables_get(struct db *db, const char *account, const char *region, const 
         out->range_type = column_type(st, 6);
         if (with_spec)
             out->spec = xstrdup((const char *)sqlite3_column_text(st, 7));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            out->indexes = xstrdup((const char *)sqlite3_column_text(st, 8));
         ret = 1;
     } else if (rc != SQLITE_DONE) {
         ret = db_fail(db, st, rc);
@@ -52,7 +54,8 @@ int st_tables_get(struct db *db, const char *account, const char *region, const 
 void st_table_free(struct st_table *t)
 {
     free(t->spec);
-    t->spec = NULL;
+    free(t->indexes);
+    t->spec = t->indexes = NULL;
 }
 
 int st_tables_create(struct db *db, const char *account, const char *region, const char *name,
@@ -73,6 +76,8 @@ int st_tables_create(struct db *db, const char *account, const char *region, con
         sqlite3_bind_text(st, 9, range_type, -1, SQLITE_STATIC);
     }
     sqlite3_bind_text(st, 10, t->spec, -1, SQLITE_STATIC);
+    if (t->indexes)
+        sqlite3_bind_text(st, 11, t->indexes, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     int ret;
     if (rc != SQLITE_DONE) {
@@ -90,7 +95,11 @@ int st_tables_create(struct db *db, const char *account, const char *region, con
 int st_tables_delete(struct db *db, int64_t id)
 {
     assert(db_in_transaction(db));
-    sqlite3_stmt *st = db_stmt(db, DB_ITEMS_DELETE_TABLE);
+    sqlite3_stmt *st = db_stmt(db, DB_INDEX_DELETE_TABLE);
+    sqlite3_bind_int64(st, 1, id);
+    if (db_stmt_exec(db, st) < 0)
+        return -1;
+    st = db_stmt(db, DB_ITEMS_DELETE_TABLE);
     sqlite3_bind_int64(st, 1, id);
     if (db_stmt_exec(db, st) < 0)
         return -1;
@@ -143,7 +152,7 @@ int st_tables_check(struct db *db, struct buf *problems)
         return -1;
     st = db_stmt(db, DB_CHECK_ORPHAN_ITEMS);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
-        buf_addf(problems, "%lld items belong to no table\n",
+        buf_addf(problems, "%lld items or index entries belong to nothing\n",
                  (long long)sqlite3_column_int64(st, 0));
         ret = 1;
     }

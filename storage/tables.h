@@ -27,6 +27,8 @@ struct st_table {
     char range_name[ST_NAME_MAX]; /* "" when the table has no sort key */
     char range_type;          /* 0 when the table has no sort key */
     char *spec;               /* JSON text; NULL unless asked for */
+    char *indexes;            /* JSON text describing secondary indexes (owned by the server
+                                 layer, opaque here); NULL when the table has none */
 };
 
 /* Looks a table up. Returns 1 found, 0 absent, -1 on failure. with_spec copies spec too. */
