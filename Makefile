@@ -35,7 +35,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 
 # Fuzz harnesses (clang libFuzzer): `make fuzz` explores for FUZZ_SECONDS each; `make test`
 # replays the stored corpora so every input ever found stays a regression test.
-FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c
+FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c tests/fuzz/fuzz_dynamodb_request.c
 FUZZ_BINS    = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I.
@@ -80,9 +80,14 @@ unit: $(UNIT_BINS)
 integration: build/awsemu build/asan/awsemu | test-deps
 	@./scripts/run-integration.sh
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
+build/fuzz/fuzz_dynamodb_expr: tests/fuzz/fuzz_dynamodb_expr.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) -ljansson -lcrypto -lm
+
+# The request harness links the whole server library (everything but main).
+build/fuzz/fuzz_dynamodb_request: tests/fuzz/fuzz_dynamodb_request.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \

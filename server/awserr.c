@@ -17,19 +17,35 @@ const struct awserr_kind AWSERR_NOT_FOUND = {404, "UnknownOperationException",
 const struct awserr_kind AWSERR_INCOMPLETE_SIGNATURE = {400, "IncompleteSignatureException",
                                                         "com.amazon.coral.service"};
 
-/* Truncation may cut a multi-byte UTF-8 sequence in two; JSON and XML writers need valid
- * UTF-8, so drop the incomplete tail. */
-static void trim_partial_utf8(char *s)
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when s does not start one. */
+static size_t utf8_sequence(const unsigned char *s)
 {
-    size_t n = strlen(s), start = n;
-    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
-        start--;
-    if (start == 0)
-        return;
-    unsigned char lead = (unsigned char)s[start - 1];
-    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (n - (start - 1) < want)
-        s[start - 1] = '\0';
+    size_t want = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
+                : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (want == 0 || (want == 2 && s[0] < 0xC2) || (want == 4 && s[0] > 0xF4))
+        return 0;
+    for (size_t i = 1; i < want; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((want == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (want == 3 && s[0] == 0xED && s[1] > 0x9F) ||
+        (want == 4 && s[0] == 0xF0 && s[1] < 0x90) || (want == 4 && s[0] == 0xF4 && s[1] > 0x8F))
+        return 0; /* overlong forms and surrogates */
+    return want;
+}
+
+/* Messages quote client input and may be cut anywhere: JSON and XML writers need valid UTF-8,
+ * so every byte that does not belong to a valid sequence becomes '?'. */
+static void make_valid_utf8(char *msg)
+{
+    unsigned char *s = (unsigned char *)msg;
+    while (*s) {
+        size_t n = utf8_sequence(s);
+        if (n == 0) {
+            *s++ = '?';
+            continue;
+        }
+        s += n;
+    }
 }
 
 int awserr__raise(struct awserr *err, const struct awserr_kind *kind, const char *file, int line,
@@ -42,10 +58,9 @@ int awserr__raise(struct awserr *err, const struct awserr_kind *kind, const char
     err->line = line;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof err->message)
-        trim_partial_utf8(err->message);
+    make_valid_utf8(err->message);
     return -1;
 }
 

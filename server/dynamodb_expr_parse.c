@@ -961,8 +961,9 @@ static struct ddbexpr__node *parse_in(struct parser *p, struct ddbexpr__node *x)
     n->args = arena_copy(p->e, &args);
     buf_free(&args);
     if (n->nargs - 1 > DDBEXPR__MAX_IN)
-        note(p, CHK_LIMIT, "The IN operator accepts at most %d operands; number of operands: "
-                           "%d", DDBEXPR__MAX_IN, n->nargs - 1);
+        /* DynamoDB Local's message list has this wording. */
+        note(p, CHK_LIMIT, "The IN operator is provided with too many operands; number of "
+                           "operands: %d", n->nargs - 1);
     count_operator(p);
     return n;
 fail:

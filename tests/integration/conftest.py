@@ -498,3 +498,153 @@ def canon_item(item):
 
 def b64(data):
     return base64.b64encode(data).decode()
+
+
+# --------------------------------------------------------------------------------------------
+# The DynamoDB data plane (expressions, UpdateItem, Query, Scan, batch operations)
+#
+# Tests of the data plane carry `@pytest.mark.dataplane` (usually as a module-level
+# `pytestmark`) and are skipped unless AWSEMU_DATAPLANE=1, so that CI stays green while the
+# server catches up. Flip DATAPLANE_DEFAULT to "1" once the server implements it.
+
+DATAPLANE_ENV = "AWSEMU_DATAPLANE"
+DATAPLANE_DEFAULT = "1"
+
+# §2.7: ConditionalCheckFailedException, "The conditional request failed".
+CONDITION_FAILED = "The conditional request failed"
+MAX_PAGES = 200  # bound on any pagination loop in the tests
+
+
+def dataplane_enabled():
+    return os.environ.get(DATAPLANE_ENV, DATAPLANE_DEFAULT) == "1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "dataplane: needs the DynamoDB data plane (expressions, UpdateItem, Query, "
+                   f"Scan, batch operations); skipped unless {DATAPLANE_ENV}=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    if dataplane_enabled():
+        return
+    skip = pytest.mark.skip(reason=f"DynamoDB data plane not enabled (set {DATAPLANE_ENV}=1)")
+    for item in items:
+        if item.get_closest_marker("dataplane"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def module_table(ddb):
+    """`module_table(spec)` creates the table described by a CreateTable `spec` (see
+    `table_spec`, `indexed_table_spec`) for the whole module and returns its name; the
+    tables are deleted when the module ends."""
+    created = []
+
+    def create(spec):
+        ddb.create_table(**spec)
+        created.append(spec["TableName"])
+        return spec["TableName"]
+
+    yield create
+    for name in created:
+        with contextlib.suppress(ddb.exceptions.ResourceNotFoundException):
+            ddb.delete_table(TableName=name)
+
+
+def index_spec(name, hash_key, range_key=None, projection="ALL", non_key=None):
+    """A GlobalSecondaryIndexes or LocalSecondaryIndexes entry (PAY_PER_REQUEST: no
+    throughput); keys are attribute names."""
+    keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        keys.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    proj = {"ProjectionType": projection}
+    if non_key:
+        proj["NonKeyAttributes"] = list(non_key)
+    return {"IndexName": name, "KeySchema": keys, "Projection": proj}
+
+
+def indexed_table_spec(name, hash_key=("pk", "S"), range_key=None, attributes=(), gsis=(),
+                       lsis=()):
+    """`table_spec` plus secondary indexes: `attributes` are the (name, type) pairs of index
+    keys that are not table keys; `gsis`/`lsis` come from `index_spec()` (an LSI shares the table's
+    hash key)."""
+    spec = table_spec(name, hash_key, range_key)
+    spec["AttributeDefinitions"] += [{"AttributeName": n, "AttributeType": t}
+                                     for n, t in attributes]
+    if gsis:
+        spec["GlobalSecondaryIndexes"] = list(gsis)
+    if lsis:
+        spec["LocalSecondaryIndexes"] = list(lsis)
+    return spec
+
+
+def batch_put(client, table, items, chunk=25):
+    """Writes AttributeValue `items` with BatchWriteItem, 25 at a time; every batch must be
+    processed whole (§2.1: UnprocessedItems `{}` when none)."""
+    for start in range(0, len(items), chunk):
+        requests = [{"PutRequest": {"Item": item}} for item in items[start:start + chunk]]
+        resp = client.batch_write_item(RequestItems={table: requests})
+        assert resp["UnprocessedItems"] == {}, resp["UnprocessedItems"]
+
+
+def read_pages(call, **kwargs):
+    """Calls a Query or Scan (`client.query`, `Table.scan`, ...) page after page, following
+    LastEvaluatedKey, and returns the list of responses (bounded by MAX_PAGES)."""
+    pages = []
+    while True:
+        page = call(**kwargs)
+        pages.append(page)
+        last = page.get("LastEvaluatedKey")
+        if not last:
+            return pages
+        assert len(pages) < MAX_PAGES, f"more than {MAX_PAGES} pages"
+        kwargs = dict(kwargs, ExclusiveStartKey=last)
+
+
+def page_items(pages):
+    """The items of `read_pages` results, in order."""
+    return [item for page in pages for item in page.get("Items", [])]
+
+
+def key_of(item, names):
+    """The key attributes `names` of an item (either representation)."""
+    return {name: item[name] for name in names}
+
+
+def ddb_call(url, operation, payload):
+    """A raw DynamoDB call that must succeed: asserts 200 and returns the decoded body."""
+    resp = ddb_post(url, operation, payload)
+    assert resp.status == 200, f"{operation}: {resp!r}"
+    return resp.json()
+
+
+def client_accepts(client, operation, member):
+    """Whether this botocore's model knows `member` in `operation`'s input (older botocore
+    refuses parameters newer than itself before sending anything)."""
+    shape = client.meta.service_model.operation_model(operation).input_shape
+    return member in shape.members
+
+
+def expression_args(*expressions, names=None, values=None):
+    """ExpressionAttributeNames/Values kwargs holding exactly the #names and :values that the
+    expressions use, picked from the `names`/`values` pools (§2.6: names or values a request
+    does not use are an error)."""
+    text = " ".join(expressions)
+    args = {}
+    used_names = sorted(set(re.findall(r"#\w+", text)))
+    used_values = sorted(set(re.findall(r":\w+", text)))
+    if used_names:
+        args["ExpressionAttributeNames"] = {n: names[n] for n in used_names}
+    if used_values:
+        args["ExpressionAttributeValues"] = {v: values[v] for v in used_values}
+    return args
+
+
+def path_clash(kind, clash, one, two):
+    """A regex for DynamoDB's message about two document paths of a `kind` expression that
+    "overlap" or "conflict" (§2.6), naming the paths `one` and `two` in either order."""
+    a, b = re.escape(one), re.escape(two)
+    return re.compile(rf"^Invalid {kind}: Two document paths {clash} with each other; must "
+                      rf"remove or rewrite one of these paths; path one: "
+                      rf"({a}, path two: {b}|{b}, path two: {a})$")

@@ -497,8 +497,8 @@ static void test_limits(void **state)
         buf_adds(&b, ", :s");
     buf_adds(&b, ")");
     assert_int_equal(ddbexpr_parse(b.data, COND, &env.ctx, &e, &err), -1);
-    assert_string_equal(err.message, IC "The IN operator accepts at most 100 operands; number "
-                                        "of operands: 101");
+    assert_string_equal(err.message, IC "The IN operator is provided with too many operands; "
+                                        "number of operands: 101");
 
     awserr_clear(&err);
     buf_reset(&b);
