@@ -17,12 +17,14 @@ SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/r
               server/ids.c server/dynamodb_table.c server/dynamodb_item.c server/dynamodb_query.c \
               server/dynamodb_batch.c \
               server/dynamodb_number.c server/dynamodb_expr.c server/dynamodb_expr_parse.c \
-              server/dynamodb_expr_legacy.c
-STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c
+              server/dynamodb_expr_legacy.c server/emuclock.c server/dynamodb_stream.c \
+              server/streams.c
+STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c storage/streams.c
 LIB_SRCS  = $(SERVER_SRCS) $(STORAGE_SRCS)
 MAIN_SRC  = server/main.c
 UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c \
-            tests/unit/test_dynamodb_expr.c tests/unit/test_dynamodb_number.c
+            tests/unit/test_dynamodb_expr.c tests/unit/test_dynamodb_number.c \
+            tests/unit/test_streams.c
 
 REL_DIR  = build/release
 ASAN_DIR = build/asan

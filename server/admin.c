@@ -4,13 +4,17 @@
 #include <string.h>
 
 #include "server/awsjson.h"
+#include "server/emuclock.h"
+#include "server/streams.h"
 #include "server/version.h"
 #include "storage/db.h"
+#include "storage/streams.h"
 #include "storage/tables.h"
 
 static const struct awserr_kind ADMIN_NOT_FOUND = {404, "NotFound", ""};
 static const struct awserr_kind ADMIN_FORBIDDEN = {403, "Forbidden", ""};
 static const struct awserr_kind ADMIN_INTERNAL = {500, "InternalFailure", ""};
+static const struct awserr_kind ADMIN_BAD_REQUEST = {400, "ValidationException", ""};
 
 #define ADMIN_CONTENT_TYPE "application/json"
 
@@ -18,8 +22,8 @@ static int health(struct req *req, json_t **out, struct awserr *err)
 {
     (void)req;
     (void)err;
-    *out = json_pack("{s:s, s:s, s:[s]}", "status", "ready", "version", AWSEMU_VERSION,
-                     "services", "dynamodb");
+    *out = json_pack("{s:s, s:s, s:[s, s]}", "status", "ready", "version", AWSEMU_VERSION,
+                     "services", "dynamodb", "dynamodbstreams");
     return 0;
 }
 
@@ -31,6 +35,12 @@ static int check(struct req *req, json_t **out, struct awserr *err)
     struct db *db = db_thread();
     struct buf problems = BUF_INIT;
     int rc = db ? st_tables_check(db, &problems) : -1;
+    int streams = rc >= 0 ? st_streams_check(db, &problems) : -1;
+    int64_t records = 0;
+    if (streams < 0 || st_streams_count(db, &records) < 0)
+        rc = -1;
+    else if (streams > 0)
+        rc = 1;
     if (rc < 0) {
         buf_free(&problems);
         return awserr_raise(err, ADMIN_INTERNAL, "the invariant check could not run");
@@ -41,7 +51,38 @@ static int check(struct req *req, json_t **out, struct awserr *err)
         json_array_append_new(list, json_stringn(line, (size_t)(nl - line)));
     }
     buf_free(&problems);
-    *out = json_pack("{s:b, s:o}", "ok", rc == 0, "problems", list);
+    *out = json_pack("{s:b, s:o, s:I}", "ok", rc == 0, "problems", list, "stream_records",
+                     (json_int_t)records);
+    return 0;
+}
+
+static json_t *clock_state(void)
+{
+    return json_pack("{s:f, s:f}", "offset_seconds", emuclock_offset(), "now", emuclock_now());
+}
+
+static int clock_get(struct req *req, json_t **out, struct awserr *err)
+{
+    (void)req, (void)err;
+    *out = clock_state();
+    return 0;
+}
+
+/* The test clock: {"advance_seconds": N} moves the emulator's now forward by N >= 0 seconds
+ * (server-wide; streams, iterators, retention and shard rollover all read it). */
+static int clock_advance(struct req *req, json_t **out, struct awserr *err)
+{
+    json_t *in = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, NULL);
+    json_t *n = json_object_get(in, "advance_seconds");
+    double seconds = json_is_number(n) ? json_number_value(n) : -1;
+    json_decref(in);
+    /* Bounded so that now stays a sane epoch time: ten years at most per call. */
+    if (!(seconds >= 0 && seconds <= 10.0 * 365 * 86400))
+        return awserr_raise(err, ADMIN_BAD_REQUEST,
+                            "expected {\"advance_seconds\": N} with 0 <= N <= 315360000");
+    emuclock_advance(seconds);
+    ddbs_retention_kick(); /* records the jump made old go now, not at the next tick */
+    *out = clock_state();
     return 0;
 }
 
@@ -53,6 +94,8 @@ static const struct {
 } admin_routes[] = {
     {"GET", "/_awsemu/health", health, "Health"},
     {"GET", "/_awsemu/check", check, "Check"},
+    {"GET", "/_awsemu/clock", clock_get, "Clock"},
+    {"POST", "/_awsemu/clock", clock_advance, "ClockAdvance"},
 };
 
 void admin_dispatch(struct req *req)

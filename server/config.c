@@ -27,6 +27,12 @@ static const char usage_text[] =
     "us-east-1)\n"
     "  --log-level LEVEL  error, warn, info or debug (AWSEMU_LOG_LEVEL, default info)\n"
     "  --threads N        HTTP worker threads, 0 = one per core (AWSEMU_THREADS, default 0)\n"
+    "  --stream-retention SECONDS\n"
+    "                     how long DynamoDB stream records are kept\n"
+    "                     (AWSEMU_STREAM_RETENTION, default 86400)\n"
+    "  --shard-rollover SECONDS\n"
+    "                     age at which a stream shard is closed and a child shard opened\n"
+    "                     (AWSEMU_SHARD_ROLLOVER, default 14400)\n"
     "  --help             print this help and exit\n"
     "  --version          print the version and exit\n";
 
@@ -103,6 +109,12 @@ static int apply(struct config *cfg, const char *name, const char *value, FILE *
     } else if (strcmp(name, "threads") == 0) {
         if (parse_int(value, 0, 64, &cfg->threads) < 0)
             goto bad;
+    } else if (strcmp(name, "stream-retention") == 0) {
+        if (parse_int(value, 1, 10 * 365 * 86400, &cfg->stream_retention) < 0)
+            goto bad;
+    } else if (strcmp(name, "shard-rollover") == 0) {
+        if (parse_int(value, 1, 10 * 365 * 86400, &cfg->shard_rollover) < 0)
+            goto bad;
     }
     return 0;
 bad:
@@ -115,6 +127,7 @@ static const char *const env_names[][2] = {
     {"data", "AWSEMU_DATA"},       {"ephemeral", "AWSEMU_EPHEMERAL"},
     {"account", "AWSEMU_ACCOUNT"}, {"region", "AWSEMU_REGION"},
     {"log-level", "AWSEMU_LOG_LEVEL"}, {"threads", "AWSEMU_THREADS"},
+    {"stream-retention", "AWSEMU_STREAM_RETENTION"}, {"shard-rollover", "AWSEMU_SHARD_ROLLOVER"},
 };
 
 static int apply_environment(struct config *cfg, FILE *errout)
@@ -137,6 +150,8 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, FILE 
         {"data", required_argument, 0, 0},    {"ephemeral", no_argument, 0, 0},
         {"account", required_argument, 0, 0}, {"region", required_argument, 0, 0},
         {"log-level", required_argument, 0, 0}, {"threads", required_argument, 0, 0},
+        {"stream-retention", required_argument, 0, 0},
+        {"shard-rollover", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
@@ -147,6 +162,8 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, FILE 
     cfg->account = xstrdup("000000000000");
     cfg->region = xstrdup("us-east-1");
     cfg->log_level = LOG_LEVEL_INFO;
+    cfg->stream_retention = 24 * 3600;
+    cfg->shard_rollover = 4 * 3600;
     if (apply_environment(cfg, errout) < 0)
         return CONFIG_EXIT_USAGE;
 

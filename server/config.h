@@ -20,6 +20,10 @@ struct config {
     char *region;      /* --region, AWSEMU_REGION: region when a request carries none */
     enum log_level log_level; /* --log-level, AWSEMU_LOG_LEVEL */
     int threads;       /* --threads, AWSEMU_THREADS: HTTP worker threads (0 = one per core) */
+    int stream_retention; /* --stream-retention, AWSEMU_STREAM_RETENTION: seconds a stream
+                             record is kept (24 h) */
+    int shard_rollover;   /* --shard-rollover, AWSEMU_SHARD_ROLLOVER: seconds before a stream
+                             shard is closed and a child opened (4 h) */
 };
 
 enum config_result { CONFIG_OK, CONFIG_EXIT_OK, CONFIG_EXIT_USAGE };

@@ -1,6 +1,7 @@
 /* server/dynamodb.c — DynamoDB's operation table and the helpers its operations share. */
 #include "server/dynamodb.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "server/dynamodb_item.h"
 #include "server/dynamodb_query.h"
 #include "server/dynamodb_table.h"
+#include "server/emuclock.h"
 
 const struct route_json_op ddb_operations[] = {
     {"CreateTable", ddb_create_table}, {"DescribeTable", ddb_describe_table},
@@ -205,9 +207,9 @@ void ddb__table_arn(const struct req *req, const char *name, struct buf *out)
 
 double ddb__now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
+    /* The emulator's clock (the test clock may have moved it), truncated to milliseconds. */
+    double now = emuclock_now();
+    return floor(now * 1e3) / 1e3;
 }
 
 static bool any_member(const json_t *in, const char *const *names, struct buf *listed)

@@ -19,7 +19,9 @@
     X(DDB_CONDITIONAL_CHECK_FAILED, 400, "ConditionalCheckFailedException", DDB_NS_MODEL)  \
     X(DDB_LIMIT_EXCEEDED, 400, "LimitExceededException", DDB_NS_MODEL)                     \
     X(DDB_REQUEST_TOO_LARGE, 413, "RequestEntityTooLarge", DDB_NS_SERVICE)                 \
-    X(DDB_INTERNAL, 500, "InternalServerError", DDB_NS_MODEL)
+    X(DDB_INTERNAL, 500, "InternalServerError", DDB_NS_MODEL)                              \
+    X(DDBS_EXPIRED_ITERATOR, 400, "ExpiredIteratorException", DDB_NS_MODEL)                \
+    X(DDBS_TRIMMED_DATA, 400, "TrimmedDataAccessException", DDB_NS_MODEL)
 
 #define DDB_ERR_DECLARE(name, status, code, ns) extern const struct awserr_kind name;
 DDB_ERRORS(DDB_ERR_DECLARE)

@@ -15,6 +15,7 @@
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
 #include "server/dynamodb_expr.h"
+#include "server/dynamodb_stream.h"
 #include "server/dynamodb_value.h"
 #include "storage/items.h"
 
@@ -289,6 +290,7 @@ int ddb__item_store(struct db *db, const struct st_table *t, const struct ddb_in
     struct buf text = BUF_INIT;
     struct buf parts[25][2];
     struct st_index_entry entries[25];
+    struct ddb_stream_change change = {0};
     size_t n = 0;
     int ret = -1;
     memset(parts, 0, sizeof parts);
@@ -310,11 +312,17 @@ int ddb__item_store(struct db *db, const struct st_table *t, const struct ddb_in
     }
     json_dump_callback(item, dump_to_buf, &text, JSON_COMPACT);
     struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
-    if (st_items_put(db, t->id, &key, text.data, text.len, size, old, ix->n > 0, entries, n) < 0)
+    /* The stream record is written in this transaction, from the item this write replaces. */
+    if (ddb__stream_change_open(db, t, old, &change, err) < 0)
+        goto out;
+    int existed = st_items_put(db, t->id, &key, text.data, text.len, size, change.old, ix->n > 0,
+                               entries, n);
+    if (existed < 0)
         awserr_raise(err, DDB_INTERNAL, "Internal server error");
     else
-        ret = 0;
+        ret = ddb__stream_change_put(db, t, &change, existed, &text, item, err);
 out:
+    ddb__stream_change_close(&change);
     for (size_t i = 0; i < 25; i++)
         buf_free(&parts[i][0]), buf_free(&parts[i][1]);
     buf_free(&text);
@@ -326,9 +334,15 @@ int ddb__item_remove(struct db *db, const struct st_table *t, const struct ddb_i
 {
     struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
     int64_t old_size;
-    int rc = st_items_delete(db, t->id, &key, NULL, &old_size, ix->n > 0);
+    struct ddb_stream_change change;
+    if (ddb__stream_change_open(db, t, NULL, &change, err) < 0)
+        return -1;
+    int rc = st_items_delete(db, t->id, &key, change.old, &old_size, ix->n > 0);
     if (rc < 0)
-        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    else if (ddb__stream_change_remove(db, t, &change, rc, err) < 0)
+        rc = -1;
+    ddb__stream_change_close(&change);
     return rc;
 }
 

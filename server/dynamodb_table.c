@@ -13,6 +13,7 @@
 
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
+#include "server/dynamodb_stream.h"
 #include "server/ids.h"
 #include "storage/items.h"
 
@@ -563,6 +564,8 @@ int ddb_create_table(struct req *req, json_t *in, json_t **out, struct awserr *e
     int rc = -1;
     if (db_write_begin(db) == 0) {
         rc = st_tables_create(db, req->account, req->region, name, &t);
+        if (rc == 1 && ddb__stream_sync(db, req, name, &t, spec, err) < 0)
+            rc = -2; /* err raised */
         if (rc == 1 && db_write_commit(db) < 0)
             rc = -1;
         else if (rc != 1)
@@ -573,7 +576,7 @@ int ddb_create_table(struct req *req, json_t *in, json_t **out, struct awserr *e
                          table_describe(req, NULL, name, &t, spec, "CREATING"));
     else if (rc == 0)
         awserr_raise(err, DDB_RESOURCE_IN_USE, "Table already exists: %s", name);
-    else
+    else if (rc == -1)
         awserr_raise(err, DDB_INTERNAL, "Internal server error");
     json_decref(spec);
     st_table_free(&t);
@@ -669,7 +672,8 @@ int ddb_delete_table(struct req *req, json_t *in, json_t **out, struct awserr *e
                                           "protected against deletion. Disable deletion "
                                           "protection first.");
     } else if (db_write_begin(db) == 0) {
-        if (st_tables_delete(db, t.id) == 0 && db_write_commit(db) == 0)
+        if (st_tables_delete(db, t.id) == 0 && ddb__stream_table_deleted(db, t.id) == 0 &&
+            db_write_commit(db) == 0)
             rc = 0;
         else if (db->in_write)
             db_write_rollback(db);
@@ -750,7 +754,15 @@ static int update_stream(json_t *in, json_t *spec, const char *name, double now,
     bool enabled = json_is_true(
         json_object_get(json_object_get(spec, "StreamSpecification"), "StreamEnabled"));
     if (enable && enabled) {
+        bool same_view = json_equal(json_object_get(stream, "StreamViewType"),
+                                    json_object_get(json_object_get(spec, "StreamSpecification"),
+                                                    "StreamViewType"));
         json_decref(stream);
+        if (!same_view) /* a stream's view type is fixed: disable it, then enable anew */
+            return awserr_raise(err, DDB_VALIDATION,
+                                "One or more parameter values were invalid: Table already has an "
+                                "enabled stream; disable it before changing its "
+                                "StreamViewType: %s", name);
         return awserr_raise(err, DDB_RESOURCE_IN_USE, "Table already has an enabled stream: %s",
                             name);
     }
@@ -806,7 +818,8 @@ int ddb_update_table(struct req *req, json_t *in, json_t **out, struct awserr *e
         char *text = json_dumps(spec, JSON_COMPACT);
         rc = -1;
         if (db_write_begin(db) == 0) {
-            if (st_tables_spec_set(db, t.id, text) == 0 && db_write_commit(db) == 0)
+            if (st_tables_spec_set(db, t.id, text) == 0 &&
+                ddb__stream_sync(db, req, name, &t, spec, err) == 0 && db_write_commit(db) == 0)
                 rc = 0;
             else if (db->in_write)
                 db_write_rollback(db);

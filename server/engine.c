@@ -18,6 +18,9 @@
 static struct {
     uv_loop_t loop;
     uv_async_t wakeup;
+    uv_timer_t tick;
+    engine_tick_cb tick_fn;
+    unsigned tick_ms;
     uv_thread_t thread;
     pthread_mutex_t lock;
     struct engine_job *head, *tail;
@@ -66,6 +69,34 @@ static void on_wakeup(uv_async_t *async)
         uv_walk(&eng.loop, close_handle, NULL);
 }
 
+static void on_tick(uv_timer_t *timer)
+{
+    (void)timer;
+    if (!atomic_load(&eng.stopping))
+        eng.tick_fn();
+}
+
+void engine_tick_set(engine_tick_cb fn, unsigned period_ms)
+{
+    assert(!eng.started);
+    eng.tick_fn = fn;
+    eng.tick_ms = period_ms;
+}
+
+/* Starts the periodic timer; before the loop thread exists, so main may touch the loop. */
+static int tick_start(void)
+{
+    if (!eng.tick_fn)
+        return 0;
+    int rc = uv_timer_init(&eng.loop, &eng.tick);
+    if (rc < 0)
+        return rc;
+    rc = uv_timer_start(&eng.tick, on_tick, eng.tick_ms, eng.tick_ms);
+    if (rc < 0)
+        uv_close((uv_handle_t *)&eng.tick, NULL);
+    return rc;
+}
+
 static void loop_main(void *arg)
 {
     (void)arg;
@@ -90,8 +121,8 @@ int engine_start(void)
         return rc;
     }
     atomic_store(&eng.stopping, false);
-    if ((rc = uv_thread_create(&eng.thread, loop_main, NULL)) < 0) {
-        uv_close((uv_handle_t *)&eng.wakeup, NULL);
+    if ((rc = tick_start()) < 0 || (rc = uv_thread_create(&eng.thread, loop_main, NULL)) < 0) {
+        uv_walk(&eng.loop, close_handle, NULL);
         uv_run(&eng.loop, UV_RUN_DEFAULT);
         uv_loop_close(&eng.loop);
         return rc;

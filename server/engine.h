@@ -21,6 +21,11 @@ struct engine_job {
     struct engine_job *_next;
 };
 
+/* A periodic callback run on the engine thread every period_ms (stream retention). Set it
+ * from main before engine_start(); fn NULL (the default) runs nothing. */
+typedef void (*engine_tick_cb)(void);
+void engine_tick_set(engine_tick_cb fn, unsigned period_ms);
+
 int engine_start(void);
 /* Stops the loop: runs the jobs still queued, closes every handle, joins the thread. */
 void engine_stop(void);

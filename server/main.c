@@ -15,9 +15,12 @@
 
 #include "server/buf.h"
 #include "server/config.h"
+#include "server/dynamodb_stream.h"
 #include "server/engine.h"
 #include "server/http.h"
+#include "server/streams.h"
 #include "storage/db.h"
+#include "storage/tables.h"
 
 #define LOG_MODULE "main"
 #include "server/log.h"
@@ -98,6 +101,8 @@ int main(int argc, char **argv)
     char *dir = state_dir(&cfg, &ephemeral_dir);
     if (!dir || db_open(dir, cfg.ephemeral) < 0)
         goto out;
+    ddb__stream_settings_set(cfg.stream_retention, cfg.shard_rollover);
+    engine_tick_set(ddbs_retention_tick, 1000); /* retention: small batches, once a second */
     int rc = engine_start();
     if (rc < 0) {
         LOG_ERROR("cannot start the engine thread: %s", strerror(-rc));
@@ -113,6 +118,7 @@ int main(int argc, char **argv)
 stop_engine:
     engine_stop();
 close_db:
+    st_tables_cache_clear();
     db_close();
 out:
     if (ephemeral_dir)

@@ -9,6 +9,7 @@
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
 #include "server/sigv4.h"
+#include "server/streams.h"
 
 #define LOG_MODULE "route"
 #include "server/log.h"
@@ -33,6 +34,10 @@ static const struct json_service json_services[] = {
     {"DynamoDB_20120810", "DynamoDB", "application/x-amz-json-1.0", true, 16 * MB,
      &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddb_operations,
      &ddb_operations_count},
+    /* Streams is signed as `dynamodb` (§1.1): only the target tells the two apart. */
+    {"DynamoDBStreams_20120810", "DynamoDBStreams", "application/x-amz-json-1.0", true, 16 * MB,
+     &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddbs_operations,
+     &ddbs_operations_count},
 };
 
 #define DEFAULT_BODY_LIMIT (16 * MB)

@@ -4,7 +4,10 @@
  * its own connection the first time it asks (db_thread), with all statements prepared once
  * (SQLITE_PREPARE_PERSISTENT). Connections are registered in a list so main can finalize and
  * close them after the threads stopped. Writers serialise on write_lock before BEGIN
- * IMMEDIATE, so SQLite never has to make one of our threads sleep in its busy handler. */
+ * IMMEDIATE, so SQLite never has to make one of our threads sleep in its busy handler, and
+ * every write transaction runs on one shared writer connection: with a connection per
+ * writing thread, each commit by one thread invalidated the other connections' page caches
+ * and the next write re-read its pages (8 pread() per PutItem at two threads, strace). */
 #include "storage/db.h"
 
 #include <assert.h>
@@ -63,6 +66,44 @@ static const char *const migrations[] = {
     "  sk BLOB NOT NULL,"
     "  PRIMARY KEY (table_id, index_name, ipk, isk, pk, sk)) WITHOUT ROWID;"
     "CREATE INDEX ddb_index_items_by_item ON ddb_index_items (table_id, pk, sk);",
+    /* 2: DynamoDB Streams (storage/streams.h). */
+    "CREATE TABLE ddb_streams ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  arn TEXT NOT NULL UNIQUE,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  table_id INTEGER NOT NULL,"
+    "  label TEXT NOT NULL,"
+    "  view_type TEXT NOT NULL,"
+    "  key_schema TEXT NOT NULL,"
+    "  enabled INTEGER NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  disabled REAL);"
+    "CREATE INDEX ddb_streams_by_table ON ddb_streams (table_id, enabled);"
+    "CREATE INDEX ddb_streams_by_owner ON ddb_streams (account, region, table_name);"
+    "CREATE TABLE ddb_stream_shards ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  stream_id INTEGER NOT NULL,"
+    "  shard_id TEXT NOT NULL,"
+    "  parent TEXT,"
+    "  created REAL NOT NULL,"
+    "  closed REAL,"
+    "  start_seq INTEGER NOT NULL,"
+    "  last_seq INTEGER NOT NULL,"
+    "  end_seq INTEGER,"
+    "  UNIQUE (stream_id, shard_id));"
+    "CREATE TABLE ddb_stream_records ("
+    "  shard INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  keys TEXT NOT NULL,"
+    "  new_image TEXT,"
+    "  old_image TEXT,"
+    "  size INTEGER NOT NULL,"
+    "  PRIMARY KEY (shard, seq)) WITHOUT ROWID;"
+    "CREATE INDEX ddb_stream_records_by_time ON ddb_stream_records (created);",
 };
 
 static struct {
@@ -71,6 +112,7 @@ static struct {
     pthread_mutex_t list_lock;
     pthread_mutex_t write_lock;
     struct db *all;
+    struct db *writer; /* the connection every write transaction runs on */
     sqlite3 *keeper;
 } g = {.list_lock = PTHREAD_MUTEX_INITIALIZER,
        /* Adaptive: a write holds the lock for microseconds, so a waiter spins briefly before
@@ -215,6 +257,7 @@ void db_close(void)
         connection_free(db);
     }
     thread_db = NULL;
+    g.writer = NULL;
     sqlite3_close(g.keeper);
     g.keeper = NULL;
     free(g.path);
@@ -236,10 +279,22 @@ struct db *db_thread(void)
     return db;
 }
 
+/* Inside a write transaction every statement runs on the one writer connection (see
+ * db_write_begin), so its page cache stays warm and the transaction sees its own changes. */
+static struct db *effective(struct db *db)
+{
+    return db->in_write ? g.writer : db;
+}
+
+sqlite3 *db_conn(struct db *db)
+{
+    return effective(db)->conn;
+}
+
 sqlite3_stmt *db_stmt(struct db *db, enum db_stmt_id id)
 {
     assert(id >= 0 && id < DB_STMT_COUNT);
-    return db->stmts[id];
+    return effective(db)->stmts[id];
 }
 
 void db_stmt_done(sqlite3_stmt *stmt)
@@ -251,7 +306,7 @@ void db_stmt_done(sqlite3_stmt *stmt)
 int db_fail(struct db *db, sqlite3_stmt *stmt, int rc)
 {
     LOG_ERROR("statement '%.60s' failed: %s (%s)", sqlite3_sql(stmt), sqlite3_errstr(rc),
-              sqlite3_errmsg(db->conn));
+              sqlite3_errmsg(db_conn(db)));
     return -1;
 }
 
@@ -263,10 +318,54 @@ int db_stmt_exec(struct db *db, sqlite3_stmt *stmt)
     return ret;
 }
 
+static _Atomic uint64_t tables_generation = 1;
+
+void db_write_note_tables(struct db *db)
+{
+    assert(db->in_write);
+    db->tables_changed = true;
+}
+
+uint64_t db_tables_generation(void)
+{
+    return tables_generation;
+}
+
+/* Ends the write: a metadata change moves the generation on only after its commit (or
+ * rollback), so a cache filled from the old rows during the transaction is dropped too. */
+static void write_end(struct db *db)
+{
+    db->in_write = false;
+    if (db->tables_changed)
+        tables_generation++;
+    db->tables_changed = false;
+    pthread_mutex_unlock(&g.write_lock);
+}
+
+/* The writer connection is opened by the first write, under the write lock. */
+static int writer_open(void)
+{
+    if (g.writer)
+        return 0;
+    struct db *w = connection_open();
+    if (!w)
+        return -1;
+    pthread_mutex_lock(&g.list_lock);
+    w->_next = g.all;
+    g.all = w;
+    pthread_mutex_unlock(&g.list_lock);
+    g.writer = w;
+    return 0;
+}
+
 int db_write_begin(struct db *db)
 {
     assert(!db->in_write);
     pthread_mutex_lock(&g.write_lock);
+    if (writer_open() < 0) {
+        pthread_mutex_unlock(&g.write_lock);
+        return -1;
+    }
     db->in_write = true;
     if (db_stmt_exec(db, db_stmt(db, DB_BEGIN_IMMEDIATE)) < 0) {
         db->in_write = false;
@@ -280,23 +379,21 @@ int db_write_commit(struct db *db)
 {
     assert(db->in_write);
     int ret = db_stmt_exec(db, db_stmt(db, DB_COMMIT));
-    if (ret < 0 && !sqlite3_get_autocommit(db->conn))
+    if (ret < 0 && !sqlite3_get_autocommit(db_conn(db)))
         db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
-    db->in_write = false;
-    pthread_mutex_unlock(&g.write_lock);
+    write_end(db);
     return ret;
 }
 
 void db_write_rollback(struct db *db)
 {
     assert(db->in_write);
-    if (!sqlite3_get_autocommit(db->conn))
+    if (!sqlite3_get_autocommit(db_conn(db)))
         db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
-    db->in_write = false;
-    pthread_mutex_unlock(&g.write_lock);
+    write_end(db);
 }
 
 bool db_in_transaction(const struct db *db)
 {
-    return db->in_write && !sqlite3_get_autocommit(db->conn);
+    return db->in_write && !sqlite3_get_autocommit(g.writer->conn);
 }

@@ -8,7 +8,9 @@
  * Transactions: writes are serialised by a process-wide lock taken in db_write_begin() (WAL
  *   has one writer; waiting on our own lock beats SQLite's sleeping busy handler), and every
  *   write that must be atomic happens between db_write_begin() and db_write_commit() or
- *   db_write_rollback(). Code that needs an open transaction asserts db_in_transaction().
+ *   db_write_rollback(). Meanwhile db_stmt()/db_conn() on that thread's db answer with the
+ *   shared writer connection. Code that needs an open transaction asserts
+ *   db_in_transaction().
  * Statements: each use binds, steps, copies columns out, then calls db_stmt_done() on every
  *   path (column pointers die there).
  * Errors: failures are logged in full here; callers get -1 and raise a generic internal
@@ -18,6 +20,76 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+/* X(name, sql) — storage/streams.c's statements. */
+#define DB_STREAM_COLUMNS                                                                      \
+    "id, arn, account, region, table_name, table_id, label, view_type, key_schema, enabled,"   \
+    " created, coalesce(disabled, 0)"
+#define DB_SHARD_COLUMNS                                                                       \
+    "id, stream_id, shard_id, coalesce(parent, ''), created, coalesce(closed, 0), start_seq,"  \
+    " last_seq, coalesce(end_seq, 0)"
+#define DB_STREAM_STATEMENTS(X)                                                                \
+    X(DB_STREAMS_INSERT,                                                                       \
+      "INSERT INTO ddb_streams (arn, account, region, table_name, table_id, label, view_type," \
+      " key_schema, enabled, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)")          \
+    X(DB_STREAMS_SEQ_MAX, "SELECT coalesce(max(last_seq), 0) FROM ddb_stream_shards")          \
+    X(DB_SHARDS_INSERT,                                                                        \
+      "INSERT INTO ddb_stream_shards (stream_id, shard_id, parent, created, start_seq,"        \
+      " last_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?5 - 1)")                                         \
+    X(DB_SHARDS_CLOSE_TABLE,                                                                   \
+      "UPDATE ddb_stream_shards SET closed = ?2, end_seq = last_seq WHERE end_seq IS NULL"     \
+      " AND stream_id IN (SELECT id FROM ddb_streams WHERE table_id = ?1 AND enabled = 1)")    \
+    X(DB_STREAMS_DISABLE_TABLE,                                                                \
+      "UPDATE ddb_streams SET enabled = 0, disabled = ?2 WHERE table_id = ?1 AND enabled = 1") \
+    X(DB_STREAMS_ACTIVE,                                                                       \
+      "SELECT s.view_type, sh.id, sh.stream_id, sh.shard_id, coalesce(sh.parent, ''),"         \
+      " sh.created, 0, sh.start_seq, sh.last_seq, 0 FROM ddb_streams s JOIN ddb_stream_shards" \
+      " sh ON sh.stream_id = s.id AND sh.end_seq IS NULL WHERE s.table_id = ?1"                \
+      " AND s.enabled = 1")                                                                    \
+    X(DB_SHARDS_CLOSE,                                                                         \
+      "UPDATE ddb_stream_shards SET closed = ?2, end_seq = last_seq WHERE id = ?1")            \
+    X(DB_SHARDS_SEQ_SET, "UPDATE ddb_stream_shards SET last_seq = ?2 WHERE id = ?1")           \
+    X(DB_RECORDS_INSERT,                                                                       \
+      "INSERT INTO ddb_stream_records (shard, seq, event, created, keys, new_image,"           \
+      " old_image, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                              \
+    X(DB_STREAMS_GET, "SELECT " DB_STREAM_COLUMNS " FROM ddb_streams WHERE arn = ?1")          \
+    X(DB_STREAMS_LIST,                                                                         \
+      "SELECT " DB_STREAM_COLUMNS " FROM ddb_streams WHERE account = ?1 AND region = ?2"       \
+      " AND (?3 IS NULL OR table_name = ?3) AND id > ?4 ORDER BY id LIMIT ?5")                 \
+    X(DB_SHARDS_LIST,                                                                          \
+      "SELECT " DB_SHARD_COLUMNS " FROM ddb_stream_shards WHERE stream_id = ?1 ORDER BY id")   \
+    X(DB_SHARDS_GET,                                                                           \
+      "SELECT " DB_SHARD_COLUMNS " FROM ddb_stream_shards WHERE stream_id = ?1"                \
+      " AND shard_id = ?2")                                                                    \
+    X(DB_RECORDS_OLDEST,                                                                       \
+      "SELECT seq FROM ddb_stream_records WHERE shard = ?1 AND created >= ?2 ORDER BY seq"     \
+      " LIMIT 1")                                                                              \
+    X(DB_RECORDS_READ,                                                                         \
+      "SELECT seq, event, created, keys, new_image, old_image, size FROM ddb_stream_records"   \
+      " WHERE shard = ?1 AND seq >= ?2 AND created >= ?3 ORDER BY seq LIMIT ?4")               \
+    X(DB_RECORDS_TRIM,                                                                         \
+      "DELETE FROM ddb_stream_records WHERE (shard, seq) IN (SELECT shard, seq FROM"           \
+      " ddb_stream_records WHERE created < ?1 LIMIT ?2)")                                      \
+    X(DB_RECORDS_COUNT, "SELECT count(*) FROM ddb_stream_records")                             \
+    X(DB_CHECK_STREAMS,                                                                        \
+      "SELECT 'record ' || r.seq || ' of shard ' || r.shard || ' is outside its shard''s'"     \
+      " || ' sequence range' FROM ddb_stream_records r LEFT JOIN ddb_stream_shards sh"         \
+      " ON sh.id = r.shard WHERE sh.id IS NULL OR r.seq < sh.start_seq"                        \
+      " OR r.seq > sh.last_seq"                                                                \
+      " UNION ALL SELECT 'record ' || seq || ' of shard ' || shard || ' is older than the'"     \
+      " || ' record before it' FROM (SELECT shard, seq, created, lag(created) OVER (PARTITION" \
+      " BY shard ORDER BY seq) AS before FROM ddb_stream_records) WHERE created < before"      \
+      " UNION ALL SELECT 'stream ' || s.arn || ' has ' || count(sh.id) || ' open shards'"      \
+      " FROM ddb_streams s LEFT JOIN ddb_stream_shards sh ON sh.stream_id = s.id"              \
+      " AND sh.end_seq IS NULL GROUP BY s.id HAVING count(sh.id) != s.enabled"                 \
+      " UNION ALL SELECT 'table ' || table_id || ' has ' || count(*) || ' enabled streams'"    \
+      " FROM ddb_streams WHERE enabled = 1 GROUP BY table_id HAVING count(*) > 1"              \
+      " UNION ALL SELECT 'shard ' || shard_id || ' ends before its last record'"               \
+      " FROM ddb_stream_shards WHERE end_seq IS NOT NULL AND end_seq != last_seq"              \
+      " UNION ALL SELECT 'shard ' || c.shard_id || ' does not continue its parent'"            \
+      " FROM ddb_stream_shards c JOIN ddb_stream_shards p ON p.stream_id = c.stream_id"        \
+      " AND p.shard_id = c.parent WHERE p.end_seq IS NULL OR c.start_seq != p.end_seq + 1")
 
 /* X(name, sql) — every statement in the program, prepared per connection. */
 #define DB_STATEMENTS(X)                                                                       \
@@ -87,7 +159,8 @@
       "SELECT (SELECT count(*) FROM ddb_items WHERE table_id NOT IN (SELECT id FROM"           \
       " ddb_tables)) + (SELECT count(*) FROM ddb_index_items x WHERE NOT EXISTS (SELECT 1"     \
       " FROM ddb_items i WHERE i.table_id = x.table_id AND i.pk = x.pk AND i.sk = x.sk))")     \
-    X(DB_CHECK_INTEGRITY, "PRAGMA quick_check")
+    X(DB_CHECK_INTEGRITY, "PRAGMA quick_check")                                                \
+    DB_STREAM_STATEMENTS(X)
 
 enum db_stmt_id {
 #define DB_STMT_ENUM(name, sql) name,
@@ -100,6 +173,7 @@ struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[DB_STMT_COUNT];
     bool in_write; /* holds the process-wide write lock */
+    bool tables_changed; /* the open write transaction changed table metadata */
     struct db *_next;
 };
 
@@ -112,12 +186,21 @@ void db_close(void);
 /* The calling thread's connection, opened on first use; NULL (logged) if it cannot open. */
 struct db *db_thread(void);
 
+/* The statement, on the writer connection while db is inside a write transaction. */
 sqlite3_stmt *db_stmt(struct db *db, enum db_stmt_id id);
+/* The SQLite connection statements of db run on now (for sqlite3_changes and the like). */
+sqlite3 *db_conn(struct db *db);
 void db_stmt_done(sqlite3_stmt *stmt);
 /* Steps a statement that returns no rows (or ignores them); 0 or -1 (logged). */
 int db_stmt_exec(struct db *db, sqlite3_stmt *stmt);
 /* Logs a failed step on stmt with SQLite's message; returns -1. */
 int db_fail(struct db *db, sqlite3_stmt *stmt, int rc);
+
+/* Marks the open write transaction as one that changes table metadata: when it ends
+ * (commit or rollback), db_tables_generation() moves on, so caches of table metadata taken
+ * before then stop being used. */
+void db_write_note_tables(struct db *db);
+uint64_t db_tables_generation(void);
 
 int db_write_begin(struct db *db);
 int db_write_commit(struct db *db);

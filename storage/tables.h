@@ -35,6 +35,9 @@ struct st_table {
 int st_tables_get(struct db *db, const char *account, const char *region, const char *name,
                   struct st_table *out, bool with_spec);
 void st_table_free(struct st_table *t);
+/* Frees the calling thread's cache of table rows. Threads that end free theirs by
+ * themselves; the main thread calls this before exiting. */
+void st_tables_cache_clear(void);
 
 /* Creates a table from t's key fields, uuid, created and spec; sets t->id. Returns 1 created,
  * 0 when the name is taken, -1 on failure. Runs inside a write transaction. */

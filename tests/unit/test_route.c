@@ -17,6 +17,7 @@
 #include "server/req.h"
 #include "server/route.h"
 #include "storage/db.h"
+#include "storage/tables.h"
 
 static struct config cfg;
 static char dir[] = "/tmp/awsemu-unit-XXXXXX";
@@ -81,6 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    st_tables_cache_clear();
     db_close();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
