@@ -288,6 +288,69 @@ int ddb__expr_parse_member(json_t *in, const char *member, enum ddbexpr_kind kin
     return ddbexpr_parse(text, kind, ctx, out, err);
 }
 
+/* The nested names an expression uses, collected for ddb__expr_check_key_paths. */
+struct nested_names {
+    struct buf list; /* NUL-separated */
+};
+
+static void nested_note(const char *name, void *arg)
+{
+    struct nested_names *n = arg;
+    buf_add(&n->list, name, strlen(name) + 1);
+}
+
+static bool nested_has(const struct nested_names *n, const char *name)
+{
+    for (size_t i = 0; i < n->list.len; i += strlen(n->list.data + i) + 1)
+        if (strcmp(n->list.data + i, name) == 0)
+            return true;
+    return false;
+}
+
+int ddb__expr_check_key_paths(const struct st_table *t, const struct ddb_indexes *ix,
+                              const struct ddbexpr *e, struct awserr *err)
+{
+    static const char msg[] = "Key attributes must be scalars; list random access '[]' and map "
+                              "lookup '.' are not allowed: %s: %s";
+    struct nested_names n = {BUF_INIT};
+    struct ddb_indexes own = {0};
+    int ret = 0;
+    if (!e)
+        return 0;
+    ddbexpr_nested_names(e, nested_note, &n);
+    if (!n.list.len)
+        return 0;
+    if (nested_has(&n, t->hash_name) || (t->range_type && nested_has(&n, t->range_name))) {
+        ret = awserr_raise(err, DDB_VALIDATION, msg, "Key",
+                           nested_has(&n, t->hash_name) ? t->hash_name : t->range_name);
+        goto out;
+    }
+    if (!ix) {
+        if (ddb__indexes_load(t, &own, err) < 0) {
+            ret = -1;
+            goto out;
+        }
+        ix = &own;
+    }
+    /* DynamoDB names global indexes' keys before local ones'. */
+    for (int pass = 0; pass < 2 && ret == 0; pass++) {
+        for (size_t i = 0; i < ix->n && ret == 0; i++) {
+            const struct ddb_index *x = &ix->list[i];
+            if (x->local != (pass == 1))
+                continue;
+            if (nested_has(&n, x->hash))
+                ret = awserr_raise(err, DDB_VALIDATION, msg, "IndexKey", x->hash);
+            else if (x->range && nested_has(&n, x->range))
+                ret = awserr_raise(err, DDB_VALIDATION, msg, "IndexKey", x->range);
+        }
+    }
+    if (ix == &own)
+        ddb__indexes_free(&own);
+out:
+    buf_free(&n.list);
+    return ret;
+}
+
 int ddb__return_capacity(json_t *in, enum ddb_capacity *mode, struct awserr *err)
 {
     const char *rc;

@@ -130,6 +130,12 @@ int ddb__expr_begin(json_t *in, const char *const *expression_members,
 /* Parses in[member] as an expression of kind when present (*out NULL when absent). */
 int ddb__expr_parse_member(json_t *in, const char *member, enum ddbexpr_kind kind,
                            struct ddbexpr_ctx *ctx, struct ddbexpr **out, struct awserr *err);
+/* Refuses an expression (may be NULL) with a path below a key attribute of the table or of
+ * one of its indexes (a.b, a[0]): "Key attributes must be scalars; list random access '[]' and
+ * map lookup '.' are not allowed: Key: pk" ("IndexKey: g" for an index key). ix may be NULL:
+ * the table's indexes are then loaded when needed. 0 or -1. */
+int ddb__expr_check_key_paths(const struct st_table *t, const struct ddb_indexes *ix,
+                              const struct ddbexpr *e, struct awserr *err);
 
 /* ReturnConsumedCapacity: NONE/absent → DDB_CAPACITY_NONE (0, so it reads as false). */
 enum ddb_capacity { DDB_CAPACITY_NONE, DDB_CAPACITY_TOTAL, DDB_CAPACITY_INDEXES };

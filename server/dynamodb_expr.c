@@ -876,12 +876,13 @@ struct names_seen {
     struct buf list; /* const struct ddbexpr__step * already reported */
     ddbexpr_name_cb fn;
     void *arg;
+    bool nested_only; /* report only paths that go below their attribute (a.b, a[0]) */
 };
 
 static void name_report(struct names_seen *ns, const struct ddbexpr__path *path)
 {
     const struct ddbexpr__step *st = &path->steps[0], *const *seen = (const void *)ns->list.data;
-    if (path->n == 0 || st->is_index || st->undefined)
+    if (path->n == 0 || st->is_index || st->undefined || (ns->nested_only && path->n < 2))
         return;
     for (size_t i = 0; i < ns->list.len / sizeof st; i++)
         if (seen[i]->len == st->len && memcmp(seen[i]->name, st->name, st->len) == 0)
@@ -902,9 +903,9 @@ static void names_walk(struct names_seen *ns, const struct ddbexpr__node *n)
         names_walk(ns, n->args[i]);
 }
 
-void ddbexpr_top_names(const struct ddbexpr *e, ddbexpr_name_cb fn, void *arg)
+static void names_all(const struct ddbexpr *e, bool nested_only, ddbexpr_name_cb fn, void *arg)
 {
-    struct names_seen ns = {BUF_INIT, fn, arg};
+    struct names_seen ns = {BUF_INIT, fn, arg, nested_only};
     names_walk(&ns, e->root);
     for (int i = 0; i < e->npaths; i++)
         name_report(&ns, &e->paths[i]);
@@ -913,4 +914,14 @@ void ddbexpr_top_names(const struct ddbexpr *e, ddbexpr_name_cb fn, void *arg)
         names_walk(&ns, e->actions[i].value);
     }
     buf_free(&ns.list);
+}
+
+void ddbexpr_top_names(const struct ddbexpr *e, ddbexpr_name_cb fn, void *arg)
+{
+    names_all(e, false, fn, arg);
+}
+
+void ddbexpr_nested_names(const struct ddbexpr *e, ddbexpr_name_cb fn, void *arg)
+{
+    names_all(e, true, fn, arg);
 }

@@ -118,6 +118,9 @@ int ddbexpr_keycond_extract(const struct ddbexpr *e, const char *hash, const cha
  * attributes in Query and to check index projections. */
 typedef void (*ddbexpr_name_cb)(const char *name, void *arg);
 void ddbexpr_top_names(const struct ddbexpr *e, ddbexpr_name_cb fn, void *arg);
+/* The same for the attributes some path goes below (a.b, a[0]): DynamoDB refuses such paths
+ * on key attributes. */
+void ddbexpr_nested_names(const struct ddbexpr *e, ddbexpr_name_cb fn, void *arg);
 
 /* Legacy parameters, translated into trees of the same kinds:
  * - Expected (+ ConditionalOperator AND/OR) → CONDITION,

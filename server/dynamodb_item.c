@@ -628,8 +628,10 @@ static int parse_update(json_t *in, struct write_request *w, struct ddbexpr **up
         return -1;
     if (legacy && ddbexpr_legacy_attribute_updates(legacy, update, err) < 0)
         return -1;
-    if (*update && ddbexpr_update_check_keys(*update, w->t.hash_name,
-                                             w->t.range_type ? w->t.range_name : NULL, err) < 0)
+    if (*update && (ddbexpr_update_check_keys(*update, w->t.hash_name,
+                                              w->t.range_type ? w->t.range_name : NULL,
+                                              err) < 0 ||
+                    ddb__expr_check_key_paths(&w->t, &w->ix, *update, err) < 0))
         return -1;
     return write_request_parsed(w, err);
 }
@@ -783,7 +785,8 @@ int ddb_get_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
     ctx_open = false;
     if (ddbexpr_ctx_finish(&ctx, err) < 0 || ddb__db(&db, err) < 0 ||
         ddb__table_load(req, in, db, &t, false, "Requested resource not found", err) < 0 ||
-        ddb__key_from_param(&t, key, &k, err) < 0)
+        ddb__key_from_param(&t, key, &k, err) < 0 ||
+        ddb__expr_check_key_paths(&t, NULL, projection, err) < 0)
         goto out;
     struct st_item_key sk = {k.pk.data, k.pk.len, k.sk.data, k.sk.len};
     int64_t size = 0;

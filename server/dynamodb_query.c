@@ -216,7 +216,9 @@ static int read_request_open(struct req *req, json_t *in, bool query, struct rea
 {
     memset(r, 0, sizeof *r);
     if (read_scalars(in, r, err) < 0 || parse_expressions(in, query, r, err) < 0 ||
-        open_table(req, in, r, err) < 0)
+        open_table(req, in, r, err) < 0 ||
+        ddb__expr_check_key_paths(&r->t, &r->indexes, r->projection, err) < 0 ||
+        (!query && ddb__expr_check_key_paths(&r->t, &r->indexes, r->filter, err) < 0))
         return -1;
     return check_select(r, query ? "Querying" : "Scanning", err);
 }
@@ -527,6 +529,36 @@ static int check_keycond(const struct read_request *r, const struct key_names *k
                                 "Filter Expression can only contain non-primary key attributes: "
                                 "Primary key attribute: %s", c.offender);
     }
+    /* Query checks the filter's key paths only after its key attributes (Scan at once). */
+    return ddb__expr_check_key_paths(&r->t, &r->indexes, r->filter, err);
+}
+
+/* An ExclusiveStartKey must lie within what the key condition selects, as DynamoDB checks:
+ * the same partition and, when there is a sort-key condition, a sort key that satisfies it
+ * (lo, hi, bounded: that condition's range, from sort_range). */
+static int check_start_bounds(const struct read_request *r, const struct start_position *sp,
+                              const struct ddbexpr_keycond *kc, const struct buf *pk,
+                              const struct buf *lo, const struct buf *hi, bool bounded,
+                              struct awserr *err)
+{
+    const struct buf *spk = r->ix ? &sp->ipk : &sp->table.pk;
+    const struct buf *ssk = r->ix ? &sp->isk : &sp->table.sk;
+    bool same_partition = blob_cmp(spk->data ? spk->data : "", spk->len,
+                                   pk->data ? pk->data : "", pk->len) == 0;
+    if (kc->sk_op == DDBEXPR_SK_NONE) {
+        if (!same_partition)
+            return awserr_raise(err, DDB_VALIDATION, "The provided starting key is outside query "
+                                                     "boundaries based on provided conditions");
+        return 0;
+    }
+    const char *sk = ssk->data ? ssk->data : "";
+    if (blob_cmp(sk, ssk->len, lo->data ? lo->data : "", lo->len) < 0 ||
+        (bounded && blob_cmp(sk, ssk->len, hi->data ? hi->data : "", hi->len) >= 0))
+        return awserr_raise(err, DDB_VALIDATION,
+                            "The provided starting key does not match the range key predicate");
+    if (!same_partition)
+        return awserr_raise(err, DDB_VALIDATION, "The query can return at most one row and "
+                                                 "cannot be restarted");
     return 0;
 }
 
@@ -567,7 +599,8 @@ static int run_query(struct read_request *r, struct page *p, struct awserr *err)
         check_keycond(r, &k, &kc, err) < 0 ||
         ddbval_key_encode(kc.hash_value, k.hash_type, &pk, err) < 0 ||
         sort_range(&kc, k.range_type, &lo, &hi, &bounded, err) < 0 ||
-        (r->start && start_parse(r, &sp, err) < 0))
+        (r->start && (start_parse(r, &sp, err) < 0 ||
+                      check_start_bounds(r, &sp, &kc, &pk, &lo, &hi, bounded, err) < 0)))
         goto out;
     struct st_position after = {sp.isk.data, sp.table.pk.data, sp.table.sk.data,
                                 sp.isk.len, sp.table.pk.len, sp.table.sk.len};
