@@ -2,7 +2,7 @@
 # `make test` builds an ASan+UBSan variant and runs the unit and integration tests.
 
 CC      ?= cc
-PKGS     = libmicrohttpd jansson libuv sqlite3 zlib libcrypto
+PKGS     = libmicrohttpd jansson libuv sqlite3 zlib libcrypto libdeflate
 CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
@@ -45,12 +45,15 @@ FUZZ_LIB_SRCS = server/dynamodb_expr.c server/dynamodb_expr_parse.c server/dynam
                 server/dynamodb_number.c server/dynamodb_value.c server/buf.c server/awserr.c \
                 server/dynamodb_err.c
 
-all: build/awsemu
+# `all`, `run` and `test` install missing packages first, then build in a second make
+# process, so pkg-config's flags are read after the packages exist (a fresh machine).
+all: deps
+	@$(MAKE) --no-print-directory build/awsemu
 
-build/awsemu: $(REL_OBJS) $(REL_DIR)/server/main.o | deps
+build/awsemu: $(REL_OBJS) $(REL_DIR)/server/main.o
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(REL_DIR)/%.o: %.c | deps
+$(REL_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(RELEASE_CFLAGS) -c -o $@ $<
 
@@ -59,7 +62,7 @@ asan: build/asan/awsemu $(UNIT_BINS)
 build/asan/awsemu: $(ASAN_OBJS) $(ASAN_DIR)/server/main.o
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(ASAN_DIR)/%.o: %.c | deps
+$(ASAN_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(ASAN_CFLAGS) -c -o $@ $<
 
@@ -67,7 +70,7 @@ $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(ASAN_CFLAGS) -o $@ $< $(ASAN_OBJS) $(LDLIBS) -lcmocka
 
-run: build/awsemu
+run: all
 	./build/awsemu --log-level info
 
 deps:
@@ -106,7 +109,7 @@ test: test-deps
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory integration
 
-bench: build/awsemu
+bench: all
 	@./bench/run.sh
 
 format:

@@ -81,6 +81,7 @@ static int clock_advance(struct req *req, json_t **out, struct awserr *err)
         return awserr_raise(err, ADMIN_BAD_REQUEST,
                             "expected {\"advance_seconds\": N} with 0 <= N <= 315360000");
     emuclock_advance(seconds);
+    ddbs_rollover_run();   /* shards the jump closed are closed when this answers */
     ddbs_retention_kick(); /* records the jump made old go now, not at the next tick */
     *out = clock_state();
     return 0;

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 json_t *awsjson_parse(const char *body, size_t len, const struct awserr_kind *serialization,
                       struct awserr *err)
@@ -41,8 +41,9 @@ static void finish(struct req *req, const char *content_type, bool crc)
 {
     req->content_type = content_type;
     if (crc) {
-        uLong sum = crc32(0L, (const Bytef *)(req->out.data ? req->out.data : ""),
-                          (uInt)req->out.len);
+        /* libdeflate's CRC-32 uses carry-less multiplication where the CPU has it: a 100-item
+         * Query reply is ~100 KB, and zlib's table-driven crc32 was a third of its CPU time. */
+        uint32_t sum = libdeflate_crc32(0, req->out.data ? req->out.data : "", req->out.len);
         char digits[16];
         snprintf(digits, sizeof digits, "%lu", (unsigned long)sum);
         req_out_header(req, "x-amz-crc32", req_strdup(req, digits));

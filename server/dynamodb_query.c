@@ -41,13 +41,14 @@ struct read_request {
     long long segment, total_segments;
 };
 
-/* One page being filled by the row callback. */
+/* One page being filled by the row callback. Items go straight into the reply body. */
 struct page {
     const struct read_request *r;
     long long scanned, count;
     int64_t bytes;
-    struct buf items; /* item texts separated by ',' */
-    struct buf last;  /* text of the last row read */
+    struct buf *out;  /* the reply body: `{"Items":[` then item texts separated by ',' */
+    bool any_item;    /* an item has been written to out */
+    struct buf last;  /* text of the row the page stopped at (when full) */
     bool full;        /* stopped at Limit or at the page size */
     struct awserr *err;
 };
@@ -288,9 +289,10 @@ static void add_parsed(struct page *p, json_t *item)
     if (r->select != SELECT_COUNT) {
         json_t *shown = r->projection ? ddbexpr_project(r->projection, visible)
                                       : json_incref(visible);
-        if (p->items.len)
-            buf_addc(&p->items, ',');
-        json_dump_callback(shown, dump_to_buf, &p->items, JSON_COMPACT);
+        if (p->any_item)
+            buf_addc(p->out, ',');
+        p->any_item = true;
+        json_dump_callback(shown, dump_to_buf, p->out, JSON_COMPACT);
         json_decref(shown);
     }
     json_decref(visible);
@@ -305,8 +307,6 @@ static int collect_row(const struct st_row *row, void *arg)
         return 1;
     p->scanned++;
     p->bytes += row->size;
-    buf_reset(&p->last);
-    buf_add(&p->last, row->item, row->item_len);
     if (needs_parsing(r)) {
         json_t *item = json_loadb(row->item, row->item_len, 0, NULL);
         if (!item)
@@ -316,30 +316,34 @@ static int collect_row(const struct st_row *row, void *arg)
     } else {
         p->count++;
         if (r->select != SELECT_COUNT) {
-            if (p->items.len)
-                buf_addc(&p->items, ',');
-            buf_add(&p->items, row->item, row->item_len);
+            if (p->any_item)
+                buf_addc(p->out, ',');
+            p->any_item = true;
+            buf_add(p->out, row->item, row->item_len);
         }
     }
     if ((r->limit > 0 && p->scanned >= r->limit) || p->bytes >= PAGE_BYTES) {
-        p->full = true;
+        p->full = true; /* LastEvaluatedKey comes from this row */
+        buf_add(&p->last, row->item, row->item_len);
         return 0;
     }
     return 1;
 }
 
-/* Writes the reply: Items (unless COUNT), Count, ScannedCount, LastEvaluatedKey, capacity. */
+/* Starts the reply body that collect_row() appends items to. */
+static void page_begin(struct page *p)
+{
+    buf_reset(p->out);
+    buf_adds(p->out, p->r->select != SELECT_COUNT ? "{\"Items\":[" : "{");
+}
+
+/* Ends the reply: Count, ScannedCount, LastEvaluatedKey, capacity after the Items. */
 static void page_reply(struct req *req, struct page *p)
 {
     const struct read_request *r = p->r;
     struct buf *o = &req->out;
-    buf_reset(o);
-    buf_addc(o, '{');
-    if (r->select != SELECT_COUNT) {
-        buf_adds(o, "\"Items\":[");
-        buf_add(o, p->items.data, p->items.len);
+    if (r->select != SELECT_COUNT)
         buf_adds(o, "],");
-    }
     buf_addf(o, "\"Count\":%lld,\"ScannedCount\":%lld", p->count, p->scanned);
     json_t *last = p->full && p->last.len ? json_loadb(p->last.data, p->last.len, 0, NULL) : NULL;
     if (last) {
@@ -625,10 +629,11 @@ out:
 static int read_page(struct req *req, json_t *in, bool query, struct awserr *err)
 {
     struct read_request r;
-    struct page p = {.r = &r, .items = BUF_INIT, .last = BUF_INIT, .err = err};
+    struct page p = {.r = &r, .out = &req->out, .last = BUF_INIT, .err = err};
     int ret = -1;
     if (read_request_open(req, in, query, &r, err) < 0)
         goto out;
+    page_begin(&p);
     if (query) {
         ret = run_query(&r, &p, err);
     } else {
@@ -648,7 +653,6 @@ static int read_page(struct req *req, json_t *in, bool query, struct awserr *err
     if (ret == 0)
         page_reply(req, &p);
 out:
-    buf_free(&p.items);
     buf_free(&p.last);
     read_request_close(&r);
     return ret;

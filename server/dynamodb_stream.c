@@ -4,9 +4,15 @@
  * A record is decided from the item before and after the write: none before → INSERT; none
  * after → REMOVE; both and equal → no record (shared/docs §3.3: a rewrite that leaves the
  * item identical writes none); else MODIFY. Items are stored as compact JSON of normalised
- * values, so equal texts mean equal items; different texts are compared as JSON, which
- * ignores attribute order. Shards roll over lazily: the first change after the open shard's
- * lifetime closes it and opens its child, in the same transaction as the change. */
+ * values, so equal texts mean equal items; different texts are compared as values: attributes
+ * and map keys in any order, sets as sets (members are canonical: numbers normalised, so
+ * text equality is value equality), lists in order.
+ *
+ * Shard rollover follows the clock, not the writes: the open shard's lifetime ends at
+ * created + rollover, and its child is created at that very instant (then the next child one
+ * period later, and so on), whoever notices first — a change (in its own transaction), the
+ * engine's one-second tick, or the test clock as it moves. So lineage under the test clock
+ * is the same whatever order these run in. */
 #include "server/dynamodb_stream.h"
 
 #include <math.h>
@@ -44,6 +50,123 @@ void ddb__stream_shard_id(double now, char out[ST_SHARD_ID_MAX])
     char uuid[IDS_UUID_LEN + 1];
     ids_uuid(uuid);
     snprintf(out, ST_SHARD_ID_MAX, "shardId-%020lld-%.8s", (long long)floor(now * 1e3), uuid);
+}
+
+/* Shards created on boundaries past this many are skipped (they would be empty), so one
+ * large jump of the clock with a short rollover period creates a bounded number of shards. */
+#define ROLL_MAX_PER_CALL 64
+
+static int roll_to(struct db *db, struct st_stream_active *a, double at)
+{
+    char shard_id[ST_SHARD_ID_MAX];
+    ddb__stream_shard_id(at, shard_id);
+    return st_streams_shard_roll(db, a, at, shard_id);
+}
+
+int ddb__stream_roll_due(struct db *db, struct st_stream_active *a, double now)
+{
+    double period = settings.rollover, created = a->shard.created;
+    if (!(period > 0) || now < created + period)
+        return 0;
+    /* Boundary j (1..due) is created + j * period; the first closes the open shard. */
+    double due = floor((now - created) / period);
+    if (roll_to(db, a, created + period) < 0)
+        return -1;
+    /* A shard opened on boundary j closes on j + 1: skip those closed before the retention
+     * window (empty, never listed), and all but the last ROLL_MAX_PER_CALL. */
+    double visible = ceil((now - settings.retention - created) / period) - 1;
+    double j = fmax(fmax(2, visible), due - ROLL_MAX_PER_CALL + 1);
+    for (; j <= due; j++)
+        if (roll_to(db, a, created + j * period) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- comparing items as values ---- */
+
+static bool av_equal(const json_t *a, const json_t *b);
+
+/* Orders strings by their bytes, NULs included (attribute values may hold them). */
+static int string_cmp(const void *x, const void *y)
+{
+    const json_t *a = *(const json_t *const *)x, *b = *(const json_t *const *)y;
+    size_t la = json_string_length(a), lb = json_string_length(b);
+    int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* The members of a set, sorted; NULL when one is not a string. */
+static const json_t **set_sorted(const json_t *set)
+{
+    size_t n = json_array_size(set), i;
+    const json_t **out = xmalloc((n ? n : 1) * sizeof *out);
+    json_t *v;
+    json_array_foreach(set, i, v) {
+        if (!json_is_string(v)) {
+            free(out);
+            return NULL;
+        }
+        out[i] = v;
+    }
+    qsort(out, n, sizeof *out, string_cmp);
+    return out;
+}
+
+static bool set_equal(const json_t *a, const json_t *b)
+{
+    size_t n = json_array_size(a);
+    if (n != json_array_size(b))
+        return false;
+    const json_t **x = set_sorted(a), **y = set_sorted(b);
+    bool same = x && y;
+    for (size_t i = 0; same && i < n; i++)
+        same = string_cmp(&x[i], &y[i]) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+static bool list_equal(const json_t *a, const json_t *b)
+{
+    if (json_array_size(a) != json_array_size(b))
+        return false;
+    for (size_t i = 0; i < json_array_size(a); i++)
+        if (!av_equal(json_array_get(a, i), json_array_get(b, i)))
+            return false;
+    return true;
+}
+
+static bool av_equal(const json_t *a, const json_t *b)
+{
+    if (json_object_size(a) != 1 || json_object_size(b) != 1)
+        return json_equal(a, b);
+    void *ia = json_object_iter((json_t *)a), *ib = json_object_iter((json_t *)b);
+    const char *ta = json_object_iter_key(ia), *tb = json_object_iter_key(ib);
+    json_t *va = json_object_iter_value(ia), *vb = json_object_iter_value(ib);
+    if (strcmp(ta, tb) != 0)
+        return false;
+    if (strcmp(ta, "SS") == 0 || strcmp(ta, "NS") == 0 || strcmp(ta, "BS") == 0)
+        return json_is_array(va) && json_is_array(vb) && set_equal(va, vb);
+    if (strcmp(ta, "L") == 0)
+        return json_is_array(va) && json_is_array(vb) && list_equal(va, vb);
+    if (strcmp(ta, "M") == 0)
+        return ddb__stream_items_equal(va, vb);
+    return json_equal(va, vb);
+}
+
+bool ddb__stream_items_equal(const json_t *a, const json_t *b)
+{
+    const char *name;
+    size_t len;
+    json_t *v;
+    if (!json_is_object(a) || !json_is_object(b) || json_object_size(a) != json_object_size(b))
+        return false;
+    json_object_keylen_foreach((json_t *)a, name, len, v) {
+        json_t *w = json_object_getn(b, name, len);
+        if (!w || !av_equal(v, w))
+            return false;
+    }
+    return true;
 }
 
 static int internal(struct awserr *err)
@@ -87,12 +210,8 @@ static int record_append(struct db *db, const struct st_table *t, struct ddb_str
                          struct awserr *err)
 {
     double now = ddb__now();
-    if (now - c->a.shard.created >= settings.rollover) {
-        char shard_id[ST_SHARD_ID_MAX];
-        ddb__stream_shard_id(now, shard_id);
-        if (st_streams_shard_roll(db, &c->a, now, shard_id) < 0)
-            return internal(err);
-    }
+    if (ddb__stream_roll_due(db, &c->a, now) < 0)
+        return internal(err);
     json_t *keys = ddb__key_attributes(t, NULL, new_item ? new_item : old_item);
     const json_t *new_image = view_has(c, "NEW_IMAGE") ? new_item : NULL;
     const json_t *old_image = view_has(c, "OLD_IMAGE") ? old_item : NULL;
@@ -127,7 +246,8 @@ int ddb__stream_change_put(struct db *db, const struct st_table *t, struct ddb_s
     json_t *old = parse_old(c);
     if (!old)
         return internal(err);
-    int rc = json_equal(old, item) ? 0 : record_append(db, t, c, "MODIFY", item, old, err);
+    int rc = ddb__stream_items_equal(old, item) ? 0
+                                                : record_append(db, t, c, "MODIFY", item, old, err);
     json_decref(old);
     return rc;
 }

@@ -1,8 +1,9 @@
 /* server/http.c — libmicrohttpd front door; see http.h.
  *
- * DESIGN: libmicrohttpd runs a pool of worker threads with epoll (MHD_USE_EPOLL_INTERNAL_
- * THREAD + MHD_OPTION_THREAD_POOL_SIZE), each serving its own connections, with suspend/
- * resume allowed for requests that must wait. The access handler is called once with the
+ * DESIGN: one libmicrohttpd daemon per worker thread, each with epoll and its own
+ * SO_REUSEPORT listening socket on the same port, so the kernel balances connections; each
+ * worker serves its own connections, with suspend/resume allowed for requests that must
+ * wait. The access handler is called once with the
  * headers, then once per chunk of body, then once more: we build a struct req on the first
  * call, append (bounded) body chunks, and dispatch on the last. No MHD type leaves this
  * file. */
@@ -31,8 +32,11 @@ struct conn_state {
     struct timespec started;
 };
 
+#define MAX_LISTENERS 16
+
 static struct {
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemons[MAX_LISTENERS];
+    size_t n_daemons;
     const struct config *cfg;
     atomic_int in_flight; /* requests between first call and completion */
 } srv;
@@ -200,41 +204,70 @@ static unsigned pool_size(const struct config *cfg)
     return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
 }
 
+/* One single-threaded daemon per worker, each with its own listening socket on the same
+ * port (SO_REUSEPORT): the kernel spreads new connections over the sockets. With one shared
+ * socket and a thread pool, whichever worker woke first took every connection, and 16
+ * keep-alive connections often all landed on one worker, leaving a core idle. */
+static struct MHD_Daemon *daemon_start(const struct sockaddr_storage *addr)
+{
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    if (addr->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* The logger goes first so that it also receives messages about the other options. */
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(16 * 1024), MHD_OPTION_END);
+}
+
+static void set_port(struct sockaddr_storage *addr, int port)
+{
+    if (addr->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
+}
+
 int http_start(const struct config *cfg, int *port)
 {
     struct sockaddr_storage addr;
     if (resolve(cfg->host, cfg->port, &addr) < 0)
         return -1;
     srv.cfg = cfg;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
-    if (addr.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    /* The logger goes first so that it also receives messages about the other options. */
-    srv.daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        pool_size(cfg), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(16 * 1024), MHD_OPTION_END);
-    if (!srv.daemon) {
-        LOG_ERROR("cannot listen on %s:%d (address in use or not available?)", cfg->host,
-                  cfg->port);
-        return -1;
+    unsigned n = pool_size(cfg);
+    if (n > MAX_LISTENERS)
+        n = MAX_LISTENERS;
+    for (unsigned i = 0; i < n; i++) {
+        struct MHD_Daemon *d = daemon_start(&addr);
+        if (!d) {
+            LOG_ERROR("cannot listen on %s:%d (address in use or not available?)", cfg->host,
+                      i ? *port : cfg->port);
+            http_stop();
+            return -1;
+        }
+        srv.daemons[srv.n_daemons++] = d;
+        if (i == 0) { /* the others share the port the first one got (port 0: a free one) */
+            const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+            *port = info ? info->port : cfg->port;
+            set_port(&addr, *port);
+        }
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
-    *port = info ? info->port : cfg->port;
     return 0;
 }
 
 void http_stop(void)
 {
-    if (!srv.daemon)
+    if (!srv.n_daemons)
         return;
-    /* Stop accepting; connections keep being served. The listen socket becomes ours. */
-    MHD_socket listener = MHD_quiesce_daemon(srv.daemon);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+    /* Stop accepting; connections keep being served. The listen sockets become ours, but
+     * each is closed only after MHD_stop_daemon(): a worker drops its socket from its epoll
+     * set asynchronously, and libmicrohttpd aborts if it is already closed by then. */
+    MHD_socket listeners[MAX_LISTENERS];
+    for (size_t i = 0; i < srv.n_daemons; i++)
+        listeners[i] = MHD_quiesce_daemon(srv.daemons[i]);
     /* Let requests already received finish, within a bound so a stuck client can't hold
      * shutdown hostage. */
     struct timespec start;
@@ -243,6 +276,10 @@ void http_stop(void)
         struct timespec tick = {0, 2 * 1000 * 1000};
         nanosleep(&tick, NULL);
     }
-    MHD_stop_daemon(srv.daemon);
-    srv.daemon = NULL;
+    for (size_t i = 0; i < srv.n_daemons; i++) {
+        MHD_stop_daemon(srv.daemons[i]);
+        if (listeners[i] != MHD_INVALID_SOCKET)
+            close(listeners[i]);
+    }
+    srv.n_daemons = 0;
 }

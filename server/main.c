@@ -102,7 +102,7 @@ int main(int argc, char **argv)
     if (!dir || db_open(dir, cfg.ephemeral) < 0)
         goto out;
     ddb__stream_settings_set(cfg.stream_retention, cfg.shard_rollover);
-    engine_tick_set(ddbs_retention_tick, 1000); /* retention: small batches, once a second */
+    engine_tick_set(ddbs_tick, 1000); /* shard rollover, retention: once a second */
     int rc = engine_start();
     if (rc < 0) {
         LOG_ERROR("cannot start the engine thread: %s", strerror(-rc));

@@ -1,7 +1,9 @@
 /* server/streams.c — the DynamoDB Streams API and stream retention; see streams.h.
  *
  * Reads never write: a shard iterator is a position (the next sequence number to read), and
- * GetRecords answers the records at or after it that retention still keeps. Sequence numbers
+ * GetRecords answers the records at or after it that retention still keeps. (Shards roll over
+ * on the engine's tick, on a change, and when the test clock moves: ddbs_rollover_run().)
+ * Sequence numbers
  * are dense within a shard (storage/streams.h), so a position below the oldest kept record
  * of a shard means records were trimmed away from under it: TrimmedDataAccessException. */
 #include "server/streams.h"
@@ -291,7 +293,8 @@ static json_t *shard_json(const struct st_shard *s)
     ddbs_seq_format(s->start_seq, start);
     json_t *range = json_pack("{s:s}", "StartingSequenceNumber", start);
     if (s->closed > 0) {
-        /* An empty closed shard still reports a range that is not inverted. */
+        /* An empty closed shard ends at its StartingSequenceNumber, a number no record has:
+         * the range is not inverted and its child starts after it (storage/streams.h). */
         ddbs_seq_format(s->end_seq < s->start_seq ? s->start_seq : s->end_seq, end);
         json_object_set_new(range, "EndingSequenceNumber", json_string(end));
     }
@@ -415,12 +418,14 @@ static int position_at(struct db *db, const struct st_shard *shard, const char *
         return awserr_raise(err, DDB_VALIDATION, "A SequenceNumber must be provided for "
                                                  "ShardIteratorType %s",
                             after ? "AFTER_SEQUENCE_NUMBER" : "AT_SEQUENCE_NUMBER");
-    if (!ddbs_seq_parse(seq_text, &seq) || seq < shard->start_seq || seq > shard->last_seq)
+    /* A closed shard's range ends at end_seq (for an empty one, its unused first number). */
+    int64_t end = shard->closed > 0 ? shard->end_seq : shard->last_seq;
+    if (!ddbs_seq_parse(seq_text, &seq) || seq < shard->start_seq || seq > end)
         return awserr_raise(err, DDB_VALIDATION, "Invalid SequenceNumber %.64s for shard %s",
                             seq_text, shard->shard_id);
     if (first_kept(db, shard, now, &kept, err) < 0)
         return -1;
-    if (seq < kept)
+    if (seq < kept && seq <= shard->last_seq)
         return awserr_raise(err, DDBS_TRIMMED_DATA,
                             "The data you are trying to access has been trimmed.");
     *pos = after ? seq + 1 : seq;
@@ -597,8 +602,46 @@ void ddbs_retention_run(void)
     }
 }
 
-void ddbs_retention_tick(void)
+/* ---- shard rollover ---- */
+
+#define ROLLOVER_BATCH 64
+
+/* Rolls over one table's open shard if it is due; a transaction of its own. */
+static int rollover_table(struct db *db, int64_t table_id, double now)
 {
+    struct st_stream_active a;
+    if (db_write_begin(db) < 0)
+        return -1;
+    int found = st_streams_active(db, table_id, &a); /* again, under the write lock */
+    if (found < 0 || (found && ddb__stream_roll_due(db, &a, now) < 0) ||
+        db_write_commit(db) < 0) {
+        if (db->in_write)
+            db_write_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+void ddbs_rollover_run(void)
+{
+    struct db *db = db_thread();
+    if (!db)
+        return;
+    double now = ddb__now();
+    int64_t tables[ROLLOVER_BATCH];
+    /* Rolled tables are due no more, so each query finds the next ones; a failure stops the
+     * pass (logged by storage) rather than retrying the same table forever. */
+    for (int n = ROLLOVER_BATCH; n == ROLLOVER_BATCH;) {
+        n = st_streams_due(db, now - ddb__stream_rollover(), tables, ROLLOVER_BATCH);
+        for (int i = 0; i < n; i++)
+            if (rollover_table(db, tables[i], now) < 0)
+                return;
+    }
+}
+
+void ddbs_tick(void)
+{
+    ddbs_rollover_run();
     ddbs_retention_run();
 }
 

@@ -1,5 +1,6 @@
 /* server/streams.h — the DynamoDB Streams API surface (DynamoDBStreams_20120810.*): ListStreams,
- * DescribeStream, GetShardIterator, GetRecords; and stream retention, run on the engine.
+ * DescribeStream, GetShardIterator, GetRecords; and stream retention and shard rollover, run
+ * on the engine.
  *
  * Identifiers on the wire (shared/docs §3.1): sequence numbers are 21 decimal digits, "1"
  * followed by the stored number zero-padded to 20, so string order is numeric order and the
@@ -7,8 +8,8 @@
  * shard, the next sequence number to read and the issue time, followed by a CRC-32 of the
  * whole, so a damaged iterator is a ValidationException and not a wrong read. They carry no
  * server state, so they stay valid across a restart (for their 15 minutes).
- * Threads: operations on HTTP worker threads; ddbs_retention_tick() on the engine thread;
- *   ddbs_retention_kick() from any thread.
+ * Threads: operations on HTTP worker threads; ddbs_tick() on the engine thread;
+ *   ddbs_retention_kick() and ddbs_rollover_run() from any thread.
  * Errors: DynamoDB's kinds (dynamodb_err.h), with Streams' own DDBS_ ones. */
 #ifndef AWSEMU_STREAMS_H
 #define AWSEMU_STREAMS_H
@@ -49,8 +50,12 @@ bool ddbs_iterator_parse(const char *s, struct ddbs_iterator *it);
 /* Deletes records older than the retention period, in small transactions, until none is
  * left or a pass's budget is spent. Engine thread (the periodic tick) or tests. */
 void ddbs_retention_run(void);
-/* The engine's periodic callback: ddbs_retention_run(). */
-void ddbs_retention_tick(void);
+/* Rolls over every open shard whose rollover period has ended (dynamodb_stream.h), one
+ * small transaction per table. Engine thread (the tick), or the thread that moved the test
+ * clock, so that lineage is current when POST /_awsemu/clock answers. */
+void ddbs_rollover_run(void);
+/* The engine's periodic callback: ddbs_rollover_run(), then ddbs_retention_run(). */
+void ddbs_tick(void);
 /* Asks the engine to run retention now (after the test clock moved). */
 void ddbs_retention_kick(void);
 

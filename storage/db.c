@@ -228,7 +228,13 @@ int db_open(const char *dir, bool ephemeral)
     /* Under unix-excl another awsemu on the same directory holds the lock for good: fail at
      * once instead of waiting out the busy timeout. */
     sqlite3_busy_timeout(conn, 0);
-    int ret = exec_sql(conn, "PRAGMA journal_mode = WAL");
+    /* 8 KB pages hold items of up to ~2 KB inside the b-tree (WITHOUT ROWID tables keep at
+     * most about a quarter page locally): with 4 KB pages every 1 KB item spilled onto an
+     * overflow page, and a 100-item Query read ~130 pages instead of ~15. Only a new
+     * database takes the setting; it must come before WAL is enabled. */
+    int ret = exec_sql(conn, "PRAGMA page_size = 8192");
+    if (ret == 0)
+        ret = exec_sql(conn, "PRAGMA journal_mode = WAL");
     if (ret == 0 && sqlite3_get_autocommit(conn) && exec_sql(conn, "BEGIN IMMEDIATE") == 0)
         ret = exec_sql(conn, "COMMIT");
     else

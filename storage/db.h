@@ -33,12 +33,15 @@
     X(DB_STREAMS_INSERT,                                                                       \
       "INSERT INTO ddb_streams (arn, account, region, table_name, table_id, label, view_type," \
       " key_schema, enabled, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)")          \
-    X(DB_STREAMS_SEQ_MAX, "SELECT coalesce(max(last_seq), 0) FROM ddb_stream_shards")          \
+    X(DB_STREAMS_SEQ_MAX,                                                                      \
+      "SELECT max(coalesce(max(last_seq), 0), coalesce(max(end_seq), 0)) FROM"                 \
+      " ddb_stream_shards")                                                                    \
     X(DB_SHARDS_INSERT,                                                                        \
       "INSERT INTO ddb_stream_shards (stream_id, shard_id, parent, created, start_seq,"        \
       " last_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?5 - 1)")                                         \
     X(DB_SHARDS_CLOSE_TABLE,                                                                   \
-      "UPDATE ddb_stream_shards SET closed = ?2, end_seq = last_seq WHERE end_seq IS NULL"     \
+      "UPDATE ddb_stream_shards SET closed = ?2, end_seq = max(last_seq, start_seq)"          \
+      " WHERE end_seq IS NULL"                                                                 \
       " AND stream_id IN (SELECT id FROM ddb_streams WHERE table_id = ?1 AND enabled = 1)")    \
     X(DB_STREAMS_DISABLE_TABLE,                                                                \
       "UPDATE ddb_streams SET enabled = 0, disabled = ?2 WHERE table_id = ?1 AND enabled = 1") \
@@ -48,7 +51,11 @@
       " sh ON sh.stream_id = s.id AND sh.end_seq IS NULL WHERE s.table_id = ?1"                \
       " AND s.enabled = 1")                                                                    \
     X(DB_SHARDS_CLOSE,                                                                         \
-      "UPDATE ddb_stream_shards SET closed = ?2, end_seq = last_seq WHERE id = ?1")            \
+      "UPDATE ddb_stream_shards SET closed = ?2, end_seq = max(last_seq, start_seq)"          \
+      " WHERE id = ?1")                                                                        \
+    X(DB_SHARDS_DUE,                                                                           \
+      "SELECT s.table_id FROM ddb_streams s JOIN ddb_stream_shards sh ON sh.stream_id = s.id"  \
+      " AND sh.end_seq IS NULL WHERE s.enabled = 1 AND sh.created <= ?1 LIMIT ?2")             \
     X(DB_SHARDS_SEQ_SET, "UPDATE ddb_stream_shards SET last_seq = ?2 WHERE id = ?1")           \
     X(DB_RECORDS_INSERT,                                                                       \
       "INSERT INTO ddb_stream_records (shard, seq, event, created, keys, new_image,"           \
@@ -86,7 +93,8 @@
       " UNION ALL SELECT 'table ' || table_id || ' has ' || count(*) || ' enabled streams'"    \
       " FROM ddb_streams WHERE enabled = 1 GROUP BY table_id HAVING count(*) > 1"              \
       " UNION ALL SELECT 'shard ' || shard_id || ' ends before its last record'"               \
-      " FROM ddb_stream_shards WHERE end_seq IS NOT NULL AND end_seq != last_seq"              \
+      " FROM ddb_stream_shards WHERE end_seq IS NOT NULL"                                      \
+      " AND end_seq != max(last_seq, start_seq)"                                               \
       " UNION ALL SELECT 'shard ' || c.shard_id || ' does not continue its parent'"            \
       " FROM ddb_stream_shards c JOIN ddb_stream_shards p ON p.stream_id = c.stream_id"        \
       " AND p.shard_id = c.parent WHERE p.end_seq IS NULL OR c.start_seq != p.end_seq + 1")

@@ -145,8 +145,11 @@ int st_streams_shard_roll(struct db *db, struct st_stream_active *a, double now,
     sqlite3_bind_double(st, 2, now);
     if (db_stmt_exec(db, st) < 0)
         return -1;
-    struct st_shard child = {.stream_id = a->stream_id, .created = now,
-                             .start_seq = a->shard.last_seq + 1};
+    /* The closed shard ends at its last record; an empty one at its first number, which
+     * it keeps unused, so that its range is not inverted and the child starts after it. */
+    int64_t end = a->shard.last_seq < a->shard.start_seq ? a->shard.start_seq
+                                                          : a->shard.last_seq;
+    struct st_shard child = {.stream_id = a->stream_id, .created = now, .start_seq = end + 1};
     snprintf(child.shard_id, sizeof child.shard_id, "%s", new_shard_id);
     snprintf(child.parent, sizeof child.parent, "%s", a->shard.shard_id);
     child.last_seq = child.start_seq - 1;
@@ -155,6 +158,20 @@ int st_streams_shard_roll(struct db *db, struct st_stream_active *a, double now,
         return -1;
     a->shard = child;
     return 0;
+}
+
+int st_streams_due(struct db *db, double created_before, int64_t *table_ids, int cap)
+{
+    sqlite3_stmt *st = db_stmt(db, DB_SHARDS_DUE);
+    sqlite3_bind_double(st, 1, created_before);
+    sqlite3_bind_int(st, 2, cap);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < cap)
+        table_ids[n++] = sqlite3_column_int64(st, 0);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        n = db_fail(db, st, rc);
+    db_stmt_done(st);
+    return n;
 }
 
 int st_streams_record_append(struct db *db, struct st_stream_active *a,

@@ -3,7 +3,9 @@
  * Model: a stream belongs to one enabling of a table's stream (a new stream, with a new ARN,
  *   per enable); it stays readable after it is disabled or its table deleted, until its
  *   records expire. A stream has shards in a lineage: one open shard at a time (end_seq 0),
- *   each child starting right after its parent's last sequence number. Sequence numbers are
+ *   each child starting right after its parent's EndingSequenceNumber: its last record's
+ *   number, or for a shard closed without records its StartingSequenceNumber, which then
+ *   stays unused (the range is never inverted). Sequence numbers are
  *   dense within a shard (start_seq, start_seq + 1, ..., last_seq) and kept in the shard row,
  *   so they keep growing after retention removed every record and after a restart.
  * Threads: any thread, with its own connection from db_thread().
@@ -50,7 +52,7 @@ struct st_shard {
     double closed;     /* 0 while open */
     int64_t start_seq;
     int64_t last_seq;  /* start_seq - 1 while the shard has no record */
-    int64_t end_seq;   /* 0 while open; last_seq once closed */
+    int64_t end_seq;   /* 0 while open; once closed last_seq, or start_seq if it had none */
 };
 
 /* Where a change of a table with an enabled stream is recorded. */
@@ -79,9 +81,14 @@ int st_streams_disable_table(struct db *db, int64_t table_id, double now);
 /* The table's enabled stream and open shard: 1 found, 0 none, -1. */
 int st_streams_active(struct db *db, int64_t table_id, struct st_stream_active *a);
 
-/* Closes a's open shard at now and opens its child new_shard_id; a then names the child. */
+/* Closes a's open shard at now and opens its child new_shard_id, created at now; a then
+ * names the child. */
 int st_streams_shard_roll(struct db *db, struct st_stream_active *a, double now,
                           const char *new_shard_id);
+
+/* Fills table_ids with up to cap tables whose enabled stream's open shard was created at or
+ * before created_before (due to roll over). Returns the count, or -1. */
+int st_streams_due(struct db *db, double created_before, int64_t *table_ids, int cap);
 
 /* Appends r to a's open shard with the next sequence number (r->seq, a->shard.last_seq
  * updated). 0 or -1. */

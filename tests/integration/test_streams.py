@@ -179,6 +179,28 @@ def test_a_write_that_changes_nothing_writes_no_record(ddb, streams):
     assert [r["eventName"] for r in records] == ["INSERT"]
 
 
+def test_rewrite_with_sets_in_another_order_writes_no_record(ddb, streams):
+    # §3.3: a rewrite that leaves the item identical writes no record. Sets are sets (NS
+    # compared as numbers), maps have no key order; lists do keep theirs.
+    name, arn = stream_table(ddb)
+    item = {"pk": {"S": "a"}, "ss": {"SS": ["a", "b", "c"]}, "ns": {"NS": ["1", "2", "10"]},
+            "bs": {"BS": [b"\x01", b"\x02"]},
+            "m": {"M": {"x": {"S": "1"}, "y": {"SS": ["p", "q"]}}}, "l": {"L": [{"S": "1"}]}}
+    same = {"pk": {"S": "a"}, "ns": {"NS": ["10", "2.0", "1E0"]}, "ss": {"SS": ["c", "a", "b"]},
+            "bs": {"BS": [b"\x02", b"\x01"]},
+            "m": {"M": {"y": {"SS": ["q", "p"]}, "x": {"S": "1"}}}, "l": {"L": [{"S": "1"}]}}
+    ddb.put_item(TableName=name, Item=item)
+    ddb.put_item(TableName=name, Item=same)
+    ddb.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="ADD ss :s",
+                    ExpressionAttributeValues={":s": {"SS": ["b"]}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="DELETE ns :n",
+                    ExpressionAttributeValues={":n": {"NS": ["99"]}})
+    ddb.put_item(TableName=name, Item=dict(same, l={"L": [{"S": "1"}, {"S": "2"}]}))
+    records = all_records(streams, arn)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
+    assert records[1]["dynamodb"]["NewImage"]["l"] == {"L": [{"S": "1"}, {"S": "2"}]}
+
+
 def test_update_item_and_batch_write_record_changes(ddb, streams):
     name, arn = stream_table(ddb)
     ddb.update_item(TableName=name, Key={"pk": {"S": "u"}}, UpdateExpression="SET c = :one",
@@ -406,9 +428,50 @@ def test_configured_shard_rollover(own_server):
     for i in range(3):
         ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
         advance_clock(srv.url, 61)
-    assert len(shards_of(streams, arn)) == 3
+    # Each period ends on time, so the last advance closed k2's shard too: 3 closed + 1 open.
+    shards = shards_of(streams, arn)
+    assert len(shards) == 4
+    assert [s.get("ParentShardId") for s in shards] == [None] + [s["ShardId"] for s in shards[:-1]]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in all_records(streams, arn)] == [
         "k0", "k1", "k2"]
+
+
+def test_idle_shard_rolls_over_on_time(own_server):
+    # §3.2: "real streams close a shard and open a child after roughly 4 hours" — whether or
+    # not anything was written; the test clock's POST answers once lineage is current.
+    srv, ddb, streams = own_server()
+    name, arn = stream_table(ddb, "KEYS_ONLY")
+    [first] = shards_of(streams, arn)
+    advance_clock(srv.url, 4 * HOUR - 1)
+    assert len(shards_of(streams, arn)) == 1
+    advance_clock(srv.url, 2)
+    parent, child = shards_of(streams, arn)
+    assert parent["ShardId"] == first["ShardId"] and child["ParentShardId"] == first["ShardId"]
+    # An empty closed shard ends at its StartingSequenceNumber (a number no record has); its
+    # child starts after it.
+    prange, crange = parent["SequenceNumberRange"], child["SequenceNumberRange"]
+    assert prange["EndingSequenceNumber"] == prange["StartingSequenceNumber"]
+    assert int(crange["StartingSequenceNumber"]) == int(prange["EndingSequenceNumber"]) + 1
+    assert "EndingSequenceNumber" not in crange
+    for kind, seq in (("TRIM_HORIZON", None), ("LATEST", None),
+                      ("AT_SEQUENCE_NUMBER", prange["EndingSequenceNumber"]),
+                      ("AFTER_SEQUENCE_NUMBER", prange["EndingSequenceNumber"])):
+        resp = streams.get_records(ShardIterator=iterator(streams, arn, parent["ShardId"],
+                                                          kind, seq))
+        assert resp["Records"] == [] and "NextShardIterator" not in resp, kind
+    # Eight idle hours later: two more boundaries, each child created on its own.
+    ddb.put_item(TableName=name, Item={"pk": {"S": "x"}})
+    advance_clock(srv.url, 8 * HOUR)
+    shards = shards_of(streams, arn)
+    assert len(shards) == 4
+    assert [s.get("ParentShardId") for s in shards] == [None] + [s["ShardId"] for s in shards[:-1]]
+    assert all("EndingSequenceNumber" in s["SequenceNumberRange"] for s in shards[:-1])
+    starts = [int(s["SequenceNumberRange"]["StartingSequenceNumber"]) for s in shards]
+    ends = [int(s["SequenceNumberRange"]["EndingSequenceNumber"]) for s in shards[:-1]]
+    assert all(start == end + 1 for start, end in zip(starts[1:], ends))
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in all_records(streams, arn)] == ["x"]
+    ms = [int(s["ShardId"].split("-")[1]) for s in shards]  # creation times, on the boundaries
+    assert [b - a for a, b in zip(ms[1:], ms[2:])] == [4 * HOUR * 1000] * 2
 
 
 def test_retention_via_the_test_clock(own_server):

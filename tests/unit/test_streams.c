@@ -1,7 +1,9 @@
 /* tests/unit/test_streams.c — storage/streams.c on a real, temporary SQLite database (dense,
  * strictly increasing sequence numbers, shard lineage, retention, the invariant check, and
- * sequence numbers that continue after the database is closed and reopened), and the wire
- * forms of sequence numbers and shard iterators (server/streams.c). */
+ * sequence numbers that continue after the database is closed and reopened), shard rollover
+ * on the clock and the item comparison that decides MODIFY or nothing
+ * (server/dynamodb_stream.c), and the wire forms of sequence numbers and shard iterators
+ * (server/streams.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "server/buf.h"
+#include "server/dynamodb_stream.h"
 #include "server/streams.h"
 #include "storage/db.h"
 #include "storage/streams.h"
@@ -195,6 +198,99 @@ static void test_sequence_continues_after_reopen(void **state)
     check_ok(db);
 }
 
+static void shard_ignore(const struct st_shard *s, void *arg)
+{
+    (void)s, (void)arg;
+}
+
+static struct st_stream_active roll(struct db *db, int64_t table_id, double now)
+{
+    struct st_stream_active a;
+    assert_int_equal(st_streams_active(db, table_id, &a), 1);
+    assert_int_equal(db_write_begin(db), 0);
+    assert_int_equal(ddb__stream_roll_due(db, &a, now), 0);
+    assert_int_equal(db_write_commit(db), 0);
+    return a;
+}
+
+/* Rollover follows the clock: an idle shard closes at created + period (empty, its range is
+ * its one unused StartingSequenceNumber) and each child is created on its own boundary. */
+static void test_rollover_on_time_without_writes(void **state)
+{
+    (void)state;
+    struct db *db = db_thread();
+    ddb__stream_settings_set(86400.0, 100.0);
+    struct st_stream s = make_stream(db, 7, "L7"); /* created at 1000 */
+    struct st_stream_active a = roll(db, 7, 1099.999);
+    assert_true(a.shard.created == 1000.0); /* not due yet */
+    struct st_shard first = a.shard;
+    a = roll(db, 7, 1100.0);
+    assert_true(a.shard.created == 1100.0);
+    assert_string_equal(a.shard.parent, first.shard_id);
+    struct st_shard closed;
+    assert_int_equal(st_streams_shard_get(db, s.id, first.shard_id, &closed), 1);
+    assert_true(closed.closed == 1100.0);
+    assert_int_equal(closed.end_seq, closed.start_seq); /* empty: ends at its start */
+    assert_int_equal(a.shard.start_seq, closed.end_seq + 1);
+    a = roll(db, 7, 1350.0); /* two more boundaries: 1200 and 1300 */
+    assert_true(a.shard.created == 1300.0);
+    assert_int_equal(st_streams_shards(db, s.id, shard_ignore, NULL), 4);
+    int64_t seq = append(db, 7, 1350.0);
+    assert_int_equal(seq, a.shard.start_seq);
+    /* A huge jump with a short period makes a bounded number of (empty) shards. */
+    a = roll(db, 7, 1350.0 + 1e7);
+    assert_true(st_streams_shards(db, s.id, shard_ignore, NULL) <= 4 + 1 + 64);
+    assert_true(a.shard.created <= 1350.0 + 1e7 && a.shard.created > 1350.0 + 1e7 - 100.0);
+    check_ok(db);
+    ddb__stream_settings_set(DDB_STREAM_RETENTION_DEFAULT, DDB_STREAM_ROLLOVER_DEFAULT);
+}
+
+/* A rewrite is a MODIFY only when a value changed: not for attributes, map keys or set
+ * members in another order. */
+static void test_items_equal_as_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *a, *b;
+        bool equal;
+    } cases[] = {
+        {"{}", "{}", true},
+        {"{\"a\":{\"S\":\"x\"},\"b\":{\"N\":\"1\"}}", "{\"b\":{\"N\":\"1\"},\"a\":{\"S\":\"x\"}}",
+         true},
+        {"{\"s\":{\"SS\":[\"a\",\"b\",\"c\"]}}", "{\"s\":{\"SS\":[\"c\",\"a\",\"b\"]}}", true},
+        {"{\"s\":{\"NS\":[\"1\",\"2\",\"10\"]}}", "{\"s\":{\"NS\":[\"10\",\"1\",\"2\"]}}", true},
+        {"{\"s\":{\"BS\":[\"AQ==\",\"Ag==\"]}}", "{\"s\":{\"BS\":[\"Ag==\",\"AQ==\"]}}", true},
+        {"{\"m\":{\"M\":{\"x\":{\"SS\":[\"p\",\"q\"]},\"y\":{\"BOOL\":true}}}}",
+         "{\"m\":{\"M\":{\"y\":{\"BOOL\":true},\"x\":{\"SS\":[\"q\",\"p\"]}}}}", true},
+        {"{\"l\":{\"L\":[{\"M\":{\"a\":{\"N\":\"1\"},\"b\":{\"N\":\"2\"}}}]}}",
+         "{\"l\":{\"L\":[{\"M\":{\"b\":{\"N\":\"2\"},\"a\":{\"N\":\"1\"}}}]}}", true},
+        {"{\"l\":{\"L\":[{\"S\":\"a\"},{\"S\":\"b\"}]}}", "{\"l\":{\"L\":[{\"S\":\"b\"},{\"S\":\"a\"}]}}",
+         false},
+        {"{\"s\":{\"SS\":[\"a\",\"b\"]}}", "{\"s\":{\"SS\":[\"a\",\"c\"]}}", false},
+        {"{\"s\":{\"SS\":[\"a\",\"b\"]}}", "{\"s\":{\"SS\":[\"a\",\"b\",\"c\"]}}", false},
+        {"{\"s\":{\"SS\":[\"1\"]}}", "{\"s\":{\"NS\":[\"1\"]}}", false},
+        {"{\"a\":{\"S\":\"x\"}}", "{\"a\":{\"S\":\"x\"},\"b\":{\"S\":\"x\"}}", false},
+        {"{\"a\":{\"S\":\"x\"}}", "{\"b\":{\"S\":\"x\"}}", false},
+        {"{\"a\":{\"N\":\"1\"}}", "{\"a\":{\"N\":\"2\"}}", false},
+        {"{\"s\":{\"SS\":[\"a\\u0000b\",\"a\\u0000c\"]}}", "{\"s\":{\"SS\":[\"a\\u0000c\",\"a\\u0000b\"]}}",
+         true},
+        {"{\"s\":{\"SS\":[\"a\\u0000b\",\"a\"]}}", "{\"s\":{\"SS\":[\"a\\u0000c\",\"a\"]}}", false},
+        {"{\"m\":{\"M\":{\"x\":{\"N\":\"1\"}}}}", "{\"m\":{\"M\":{\"x\":{\"N\":\"1\"},\"y\":{\"NULL\":true}}}}",
+         false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *a = json_loads(cases[i].a, JSON_ALLOW_NUL, NULL);
+        json_t *b = json_loads(cases[i].b, JSON_ALLOW_NUL, NULL);
+        assert_non_null(a);
+        assert_non_null(b);
+        if (ddb__stream_items_equal(a, b) != cases[i].equal ||
+            ddb__stream_items_equal(b, a) != cases[i].equal)
+            fail_msg("case %zu: %s vs %s", i, cases[i].a, cases[i].b);
+        json_decref(a);
+        json_decref(b);
+    }
+}
+
 static void test_sequence_number_wire_form(void **state)
 {
     (void)state;
@@ -249,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_retention_trims_in_batches),
         cmocka_unit_test(test_check_finds_a_broken_shard),
         cmocka_unit_test(test_sequence_continues_after_reopen),
+        cmocka_unit_test(test_rollover_on_time_without_writes),
+        cmocka_unit_test(test_items_equal_as_values),
         cmocka_unit_test(test_sequence_number_wire_form),
         cmocka_unit_test(test_iterator_round_trip_and_damage),
     };

@@ -15,6 +15,7 @@ import {
   DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
@@ -216,5 +217,60 @@ describe("DynamoDB Streams through the AWS SDK for JavaScript v3", () => {
     it = await iterator(child.ShardId, "TRIM_HORIZON");
     out = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
     assert.deepEqual(out.Records.map((r) => r.dynamodb.Keys.pk.S), ["b"]);
+  });
+
+  test("a rewrite with its sets in another order writes no record", async () => {
+    const item = { pk: { S: "sets" }, ss: { SS: ["a", "b"] }, ns: { NS: ["1", "10"] } };
+    await ddb.send(new PutItemCommand({ TableName: table, Item: item }));
+    await ddb.send(new PutItemCommand({
+      TableName: table, Item: { pk: { S: "sets" }, ns: { NS: ["1E1", "1"] }, ss: { SS: ["b", "a"] } },
+    }));
+    const all = await shards();
+    const it = await iterator(all[all.length - 1].ShardId, "TRIM_HORIZON");
+    const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
+    assert.deepEqual(Records.filter((r) => r.dynamodb.Keys.pk.S === "sets")
+      .map((r) => r.eventName), ["INSERT"]);
+  });
+
+  test("an idle shard rolls over on time", async () => {
+    const before = await shards();
+    await advance(4 * 3600);
+    const now = await shards();
+    assert.equal(now.length, before.length + 1);
+    const [parent, child] = now.slice(-2);
+    assert.equal(child.ParentShardId, parent.ShardId);
+    assert.ok(parent.SequenceNumberRange.EndingSequenceNumber);
+    assert.equal(child.SequenceNumberRange.EndingSequenceNumber, undefined);
+  });
+
+  test("retention: after 24 hours records are gone and old positions are trimmed", async () => {
+    const [first] = await shards();
+    const it = await iterator(first.ShardId, "TRIM_HORIZON");
+    const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
+    const oldSeq = Records[0].dynamodb.SequenceNumber;
+    await advance(24 * 3600 + 1);
+    await expectError(iterator(first.ShardId, "AT_SEQUENCE_NUMBER", oldSeq),
+      "TrimmedDataAccessException", 400, "The data you are trying to access has been trimmed.");
+  });
+
+  test("disable, then enable: a new stream ARN; the old stream stays readable", async () => {
+    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "late" } } }));
+    await ddb.send(new UpdateTableCommand({
+      TableName: table, StreamSpecification: { StreamEnabled: false },
+    }));
+    const old = (await streams.send(new DescribeStreamCommand({ StreamArn: arn })))
+      .StreamDescription;
+    assert.equal(old.StreamStatus, "DISABLED");
+    const last = old.Shards[old.Shards.length - 1];
+    const it = await iterator(last.ShardId, "TRIM_HORIZON");
+    const out = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
+    assert.deepEqual(out.Records.map((r) => r.dynamodb.Keys.pk.S), ["late"]);
+    assert.equal(out.NextShardIterator, undefined);
+    const desc = (await ddb.send(new UpdateTableCommand({
+      TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: "KEYS_ONLY" },
+    }))).TableDescription;
+    assert.notEqual(desc.LatestStreamArn, arn);
+    const listed = await streams.send(new ListStreamsCommand({ TableName: table }));
+    assert.deepEqual(listed.Streams.map((s) => s.StreamArn), [arn, desc.LatestStreamArn]);
   });
 });
