@@ -673,13 +673,85 @@ static int update_compute(const struct ddbexpr *update, const json_t *old, const
     return 0;
 }
 
+/* An update computed from one version of the stored item. DESIGN: the JSON work of an
+ * UpdateItem (parsing the current item, the condition, applying the update) is done before
+ * taking the write lock, from the version the thread's own connection sees; under the lock
+ * the stored text is read again and, if it is the same, the precomputed result is written.
+ * Only a concurrent change of the same item makes the work run again, under the lock. So
+ * concurrent UpdateItems serialise on a short storage step instead of their whole work. */
+struct update_outcome {
+    bool existed;
+    struct buf seen;  /* the stored text the outcome was computed from */
+    json_t *old, *new_item;
+    size_t size;
+    bool failed;      /* err holds the condition or update error to report */
+    struct awserr err;
+};
+
+static void outcome_free(struct update_outcome *o)
+{
+    buf_free(&o->seen);
+    json_decref(o->old);
+    json_decref(o->new_item);
+    awserr_clear(&o->err);
+    memset(o, 0, sizeof *o);
+}
+
+/* Reads the stored text of k (through db's current connection) into o->seen. 0 or -1. */
+static int outcome_read(struct db *db, const struct st_table *t, const struct ddb_key *k,
+                        struct update_outcome *o, struct awserr *err)
+{
+    struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
+    int64_t size;
+    int found = st_items_get(db, t->id, &key, &o->seen, &size);
+    if (found < 0)
+        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    o->existed = found == 1;
+    return 0;
+}
+
+static int outcome_compute(const struct write_request *w, const struct ddbexpr *update,
+                           const json_t *key, struct update_outcome *o, struct awserr *err)
+{
+    if (o->existed && !(o->old = json_loadb(o->seen.data, o->seen.len, 0, NULL)))
+        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (condition_check(w, o->old, &o->err) < 0 ||
+        update_compute(update, o->old, key, &o->new_item, &o->size, &o->err) < 0)
+        o->failed = true;
+    return 0;
+}
+
+static bool outcome_current(const struct update_outcome *o, const struct update_outcome *now)
+{
+    return o->existed == now->existed && o->seen.len == now->seen.len &&
+           (o->seen.len == 0 || memcmp(o->seen.data, now->seen.data, o->seen.len) == 0);
+}
+
+/* Under the write lock: keeps o if the stored item is still the one it was computed from,
+ * else computes it again from the current version. */
+static int outcome_confirm(const struct write_request *w, const struct ddbexpr *update,
+                           const json_t *key, const struct ddb_key *k, struct update_outcome *o,
+                           struct awserr *err)
+{
+    struct update_outcome now = {0};
+    if (outcome_read(w->db, &w->t, k, &now, err) < 0)
+        return -1;
+    if (outcome_current(o, &now)) {
+        outcome_free(&now);
+        return 0;
+    }
+    outcome_free(o);
+    *o = now;
+    return outcome_compute(w, update, key, o, err);
+}
+
 int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     struct write_request w;
     struct ddb_key k = DDB_KEY_INIT;
     struct ddbexpr *update = NULL;
-    json_t *key, *old = NULL, *new_item = NULL;
-    size_t size = 0;
+    struct update_outcome o = {0};
+    json_t *key;
     int ret = -1;
     if (ddb__member_object(in, "Key", &key, err) < 0)
         return -1;
@@ -688,28 +760,32 @@ int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *er
                                                  "'key' failed to satisfy constraint: Member "
                                                  "must not be null");
     if (write_request_open(req, in, true, update_members, update_legacy, &w, err) < 0 ||
-        parse_update(in, &w, &update, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0)
+        parse_update(in, &w, &update, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0 ||
+        outcome_read(w.db, &w.t, &k, &o, err) < 0 ||
+        outcome_compute(&w, update, key, &o, err) < 0)
         goto out;
     if (db_write_begin(w.db) < 0) {
         awserr_raise(err, DDB_INTERNAL, "Internal server error");
         goto out;
     }
-    if (ddb__item_read(w.db, &w.t, &k, &old, err) < 0 || condition_check(&w, old, err) < 0 ||
-        update_compute(update, old, key, &new_item, &size, err) < 0 ||
-        ddb__item_store(w.db, &w.t, &w.ix, &k, new_item, size, NULL, err) < 0) {
+    if (outcome_confirm(&w, update, key, &k, &o, err) < 0 || o.failed ||
+        ddb__item_store(w.db, &w.t, &w.ix, &k, o.new_item, o.size, NULL, err) < 0) {
         db_write_rollback(w.db);
+        if (o.failed && !awserr_is_set(err)) { /* hand the computed error over, detail too */
+            *err = o.err;
+            memset(&o.err, 0, sizeof o.err);
+        }
         goto out;
     }
     if (db_write_commit(w.db) < 0) {
         awserr_raise(err, DDB_INTERNAL, "Internal server error");
         goto out;
     }
-    *out = write_reply(&w, update_attributes(w.rv, update, old, new_item), write_units(size),
-                       key);
+    *out = write_reply(&w, update_attributes(w.rv, update, o.old, o.new_item),
+                       write_units(o.size), key);
     ret = 0;
 out:
-    json_decref(old);
-    json_decref(new_item);
+    outcome_free(&o);
     ddbexpr_free(update);
     ddb__key_free(&k);
     write_request_close(&w);
