@@ -739,3 +739,23 @@ def test_expression_and_legacy_parameters_together(endpoint, tables, extra, non_
                      f"Can not use both expression and non-expression parameters in the same "
                      f"request: Non-expression parameters: {{{non_expression}}} Expression "
                      f"parameters: {{{expression}}}")
+
+
+# --------------------------------------------------------------------------------------------
+# Concurrency
+
+
+def test_concurrent_updates_of_one_item_lose_nothing(ddb, item):
+    """UpdateItem computes its result before the write lock and confirms the stored version
+    under it; concurrent updates of the same item must still each take effect exactly once,
+    and a condition on the current value must see every earlier update."""
+    import concurrent.futures
+    it = item(n=0)
+    threads, per_thread = 8, 60
+
+    def bump(_):
+        for _ in range(per_thread):
+            it.update("SET n = n + :one", {":one": 1, ":zero": 0}, ConditionExpression="n >= :zero")
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(bump, range(threads)))
+    it.expect(n=threads * per_thread)
