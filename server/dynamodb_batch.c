@@ -36,6 +36,15 @@ static int request_items(json_t *in, json_t **items, struct awserr *err)
     return 0;
 }
 
+/* What both batch operations read first: RequestItems, ReturnConsumedCapacity, storage. */
+static int batch_open(json_t *in, json_t **items, enum ddb_capacity *capacity, struct db **db,
+                      struct awserr *err)
+{
+    if (request_items(in, items, err) < 0 || ddb__return_capacity(in, capacity, err) < 0)
+        return -1;
+    return ddb__db(db, err);
+}
+
 /* Remembers encoded keys per table to refuse duplicates within one batch. */
 static int note_key(json_t *seen, const struct ddb_key *k, struct awserr *err)
 {
@@ -189,8 +198,7 @@ int ddb_batch_get_item(struct req *req, json_t *in, json_t **out, struct awserr 
     json_t *items;
     struct db *db;
     enum ddb_capacity capacity;
-    if (request_items(in, &items, err) < 0 || ddb__return_capacity(in, &capacity, err) < 0 ||
-        ddb__db(&db, err) < 0)
+    if (batch_open(in, &items, &capacity, &db, err) < 0)
         return -1;
     size_t n = json_object_size(items), i = 0, total = 0, bytes = 0;
     struct get_table *tables = xcalloc(n, sizeof *tables);
@@ -340,8 +348,7 @@ int ddb_batch_write_item(struct req *req, json_t *in, json_t **out, struct awser
     json_t *items;
     struct db *db;
     enum ddb_capacity capacity;
-    if (request_items(in, &items, err) < 0 || ddb__return_capacity(in, &capacity, err) < 0 ||
-        ddb__db(&db, err) < 0)
+    if (batch_open(in, &items, &capacity, &db, err) < 0)
         return -1;
     size_t total = count_requests(items), n_tables = json_object_size(items), n_ops = 0;
     if (total > BATCH_WRITE_MAX)

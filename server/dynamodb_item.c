@@ -376,40 +376,39 @@ static int read_return_values(json_t *in, bool update, enum return_values *rv,
                         "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", s);
 }
 
-/* ReturnItemCollectionMetrics: NONE or SIZE. */
-static int read_collection_metrics(json_t *in, bool *size, struct awserr *err)
+/* A member that is either absent, `off` ("NONE") or `on`: *on_set says which. wire is the
+ * member's name in validation messages, listed the enum set as DynamoDB prints it. */
+static int read_switch(json_t *in, const char *member, const char *wire, const char *on,
+                       const char *listed, bool *on_set, struct awserr *err)
 {
     const char *s;
-    *size = false;
-    if (ddb__member_string(in, "ReturnItemCollectionMetrics", &s, err) < 0)
+    *on_set = false;
+    if (ddb__member_string(in, member, &s, err) < 0)
         return -1;
     if (!s || strcmp(s, "NONE") == 0)
         return 0;
-    if (strcmp(s, "SIZE") != 0)
+    if (strcmp(s, on) != 0)
         return awserr_raise(err, DDB_VALIDATION,
-                            "1 validation error detected: Value '%.100s' at "
-                            "'returnItemCollectionMetrics' failed to satisfy constraint: Member "
-                            "must satisfy enum value set: [SIZE, NONE]", s);
-    *size = true;
+                            "1 validation error detected: Value '%.100s' at '%s' failed to "
+                            "satisfy constraint: Member must satisfy enum value set: [%s]",
+                            s, wire, listed);
+    *on_set = true;
     return 0;
+}
+
+/* ReturnItemCollectionMetrics: NONE or SIZE. */
+static int read_collection_metrics(json_t *in, bool *size, struct awserr *err)
+{
+    return read_switch(in, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", "SIZE",
+                       "SIZE, NONE", size, err);
 }
 
 /* ReturnValuesOnConditionCheckFailure: NONE or ALL_OLD. */
 static int read_return_on_failure(json_t *in, bool *all_old, struct awserr *err)
 {
-    const char *s;
-    *all_old = false;
-    if (ddb__member_string(in, "ReturnValuesOnConditionCheckFailure", &s, err) < 0)
-        return -1;
-    if (!s || strcmp(s, "NONE") == 0)
-        return 0;
-    if (strcmp(s, "ALL_OLD") != 0)
-        return awserr_raise(err, DDB_VALIDATION,
-                            "1 validation error detected: Value '%.100s' at "
-                            "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
-                            "Member must satisfy enum value set: [ALL_OLD, NONE]", s);
-    *all_old = true;
-    return 0;
+    return read_switch(in, "ReturnValuesOnConditionCheckFailure",
+                       "returnValuesOnConditionCheckFailure", "ALL_OLD", "ALL_OLD, NONE",
+                       all_old, err);
 }
 
 /* What a single-item write request brings besides its item or key. */
