@@ -6,7 +6,14 @@
 #ifndef AWSEMU_LOG_H
 #define AWSEMU_LOG_H
 
-enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+/* LOG_LEVEL_OFF logs nothing (tests that provoke errors on purpose); not a flag value. */
+enum log_level {
+    LOG_LEVEL_OFF = -1,
+    LOG_LEVEL_ERROR,
+    LOG_LEVEL_WARN,
+    LOG_LEVEL_INFO,
+    LOG_LEVEL_DEBUG
+};
 
 extern enum log_level log_level_current;
 

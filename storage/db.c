@@ -316,9 +316,28 @@ int db_fail(struct db *db, sqlite3_stmt *stmt, int rc)
     return -1;
 }
 
+#ifdef AWSEMU_DEBUG
+/* Fault injection for tests (STYLE §8): the Nth step from now fails as an I/O error would. */
+static _Atomic int fault_countdown;
+
+void db_fault_inject(int nth)
+{
+    fault_countdown = nth;
+}
+#endif
+
+int db_step(sqlite3_stmt *stmt)
+{
+#ifdef AWSEMU_DEBUG
+    if (fault_countdown > 0 && --fault_countdown == 0)
+        return SQLITE_IOERR;
+#endif
+    return sqlite3_step(stmt);
+}
+
 int db_stmt_exec(struct db *db, sqlite3_stmt *stmt)
 {
-    int rc = sqlite3_step(stmt);
+    int rc = db_step(stmt);
     int ret = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : db_fail(db, stmt, rc);
     db_stmt_done(stmt);
     return ret;

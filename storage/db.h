@@ -199,6 +199,12 @@ sqlite3_stmt *db_stmt(struct db *db, enum db_stmt_id id);
 /* The SQLite connection statements of db run on now (for sqlite3_changes and the like). */
 sqlite3 *db_conn(struct db *db);
 void db_stmt_done(sqlite3_stmt *stmt);
+/* sqlite3_step(), through which every step in storage/ goes so tests can inject faults. */
+int db_step(sqlite3_stmt *stmt);
+#ifdef AWSEMU_DEBUG
+/* Debug builds: makes the nth db_step() from now fail with SQLITE_IOERR (0 disarms). */
+void db_fault_inject(int nth);
+#endif
 /* Steps a statement that returns no rows (or ignores them); 0 or -1 (logged). */
 int db_stmt_exec(struct db *db, sqlite3_stmt *stmt);
 /* Logs a failed step on stmt with SQLite's message; returns -1. */

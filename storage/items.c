@@ -22,7 +22,7 @@ int st_items_get(struct db *db, int64_t table, const struct st_item_key *key, st
 {
     sqlite3_stmt *st = db_stmt(db, DB_ITEMS_GET);
     bind_key(st, table, key);
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
         *size = sqlite3_column_int64(st, 0);
         copy_blob(st, 1, out);
@@ -40,7 +40,7 @@ static int read_old(struct db *db, int64_t table, const struct st_item_key *key,
 {
     sqlite3_stmt *st = db_stmt(db, old ? DB_ITEMS_OLD_GET : DB_ITEMS_SIZE_GET);
     bind_key(st, table, key);
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
         *size = sqlite3_column_int64(st, 0);
         if (old)
@@ -57,7 +57,7 @@ int st_items_stats(struct db *db, int64_t table, int64_t *count, int64_t *bytes)
 {
     sqlite3_stmt *st = db_stmt(db, DB_ITEMS_STATS);
     sqlite3_bind_int64(st, 1, table);
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
     if (rc == SQLITE_ROW) {
         *count = sqlite3_column_int64(st, 0);
         *bytes = sqlite3_column_int64(st, 1);
@@ -132,7 +132,7 @@ int st_items_delete(struct db *db, int64_t table, const struct st_item_key *key,
 static int walk(struct db *db, sqlite3_stmt *st, st_row_cb fn, void *arg)
 {
     int rc, ret = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         struct st_row row = {
             .pk = sqlite3_column_blob(st, 0),
             .pk_len = (size_t)sqlite3_column_bytes(st, 0),

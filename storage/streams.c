@@ -57,7 +57,7 @@ static void shard_from_row(sqlite3_stmt *st, int first, struct st_shard *s)
 /* Steps a statement expected to return one integer. 0 or -1. */
 static int scalar(struct db *db, sqlite3_stmt *st, int64_t *out)
 {
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     else
@@ -123,7 +123,7 @@ int st_streams_active(struct db *db, int64_t table_id, struct st_stream_active *
 {
     sqlite3_stmt *st = db_stmt(db, DB_STREAMS_ACTIVE);
     sqlite3_bind_int64(st, 1, table_id);
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
         copy_text(a->view_type, sizeof a->view_type, st, 0);
         shard_from_row(st, 1, &a->shard);
@@ -166,7 +166,7 @@ int st_streams_due(struct db *db, double created_before, int64_t *table_ids, int
     sqlite3_bind_double(st, 1, created_before);
     sqlite3_bind_int(st, 2, cap);
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < cap)
+    while ((rc = db_step(st)) == SQLITE_ROW && n < cap)
         table_ids[n++] = sqlite3_column_int64(st, 0);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         n = db_fail(db, st, rc);
@@ -205,7 +205,7 @@ int st_streams_get(struct db *db, const char *arn, struct st_stream *out)
 {
     sqlite3_stmt *st = db_stmt(db, DB_STREAMS_GET);
     bind_text(st, 1, arn);
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
         stream_from_row(st, out);
         ret = 1;
@@ -229,7 +229,7 @@ int st_streams_list(struct db *db, const char *account, const char *region,
     sqlite3_bind_int(st, 5, limit);
     int n = 0, rc;
     struct st_stream s;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         stream_from_row(st, &s);
         fn(&s, arg);
         n++;
@@ -246,7 +246,7 @@ int st_streams_shards(struct db *db, int64_t stream_id, st_shard_cb fn, void *ar
     sqlite3_bind_int64(st, 1, stream_id);
     int n = 0, rc;
     struct st_shard s;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         shard_from_row(st, 0, &s);
         fn(&s, arg);
         n++;
@@ -263,7 +263,7 @@ int st_streams_shard_get(struct db *db, int64_t stream_id, const char *shard_id,
     sqlite3_stmt *st = db_stmt(db, DB_SHARDS_GET);
     sqlite3_bind_int64(st, 1, stream_id);
     bind_text(st, 2, shard_id);
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
         shard_from_row(st, 0, out);
         ret = 1;
@@ -279,7 +279,7 @@ int st_streams_oldest(struct db *db, int64_t shard, double cutoff, int64_t *seq)
     sqlite3_stmt *st = db_stmt(db, DB_RECORDS_OLDEST);
     sqlite3_bind_int64(st, 1, shard);
     sqlite3_bind_double(st, 2, cutoff);
-    int rc = sqlite3_step(st), ret = 0;
+    int rc = db_step(st), ret = 0;
     if (rc == SQLITE_ROW) {
         *seq = sqlite3_column_int64(st, 0);
         ret = 1;
@@ -305,7 +305,7 @@ int st_streams_records(struct db *db, int64_t shard, int64_t from, double cutoff
     sqlite3_bind_double(st, 3, cutoff);
     sqlite3_bind_int(st, 4, limit);
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         struct st_stream_record r = {
             .seq = sqlite3_column_int64(st, 0),
             .event = (const char *)sqlite3_column_text(st, 1),
@@ -347,7 +347,7 @@ int st_streams_check(struct db *db, struct buf *problems)
 {
     sqlite3_stmt *st = db_stmt(db, DB_CHECK_STREAMS);
     int rc, ret = 0, shown = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         if (shown++ < 20) /* enough to diagnose; the rest would only flood the reply */
             buf_addf(problems, "streams: %s\n", (const char *)sqlite3_column_text(st, 0));
         ret = 1;

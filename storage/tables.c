@@ -119,7 +119,7 @@ static int tables_get_row(struct db *db, const char *account, const char *region
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
     int ret = 0;
     if (rc == SQLITE_ROW) {
         memset(out, 0, sizeof *out);
@@ -171,7 +171,7 @@ int st_tables_create(struct db *db, const char *account, const char *region, con
     sqlite3_bind_text(st, 10, t->spec, -1, SQLITE_STATIC);
     if (t->indexes)
         sqlite3_bind_text(st, 11, t->indexes, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
     int ret;
     if (rc != SQLITE_DONE) {
         ret = db_fail(db, st, rc);
@@ -221,7 +221,7 @@ int st_tables_list(struct db *db, const char *account, const char *region, const
     sqlite3_bind_text(st, 3, after, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, limit);
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         fn((const char *)sqlite3_column_text(st, 0), arg);
         n++;
     }
@@ -235,7 +235,7 @@ int st_tables_check(struct db *db, struct buf *problems)
 {
     int ret = 0, rc;
     sqlite3_stmt *st = db_stmt(db, DB_CHECK_INTEGRITY);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == SQLITE_ROW) {
         const char *msg = (const char *)sqlite3_column_text(st, 0);
         if (msg && strcmp(msg, "ok") != 0) {
             buf_addf(problems, "sqlite: %s\n", msg);
@@ -246,7 +246,7 @@ int st_tables_check(struct db *db, struct buf *problems)
     if (rc != SQLITE_DONE)
         return -1;
     st = db_stmt(db, DB_CHECK_ORPHAN_ITEMS);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+    if ((rc = db_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
         buf_addf(problems, "%lld items or index entries belong to nothing\n",
                  (long long)sqlite3_column_int64(st, 0));
         ret = 1;

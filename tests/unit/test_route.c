@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "server/config.h"
+#include "server/log.h"
 #include "server/req.h"
 #include "server/route.h"
 #include "storage/db.h"
@@ -153,12 +154,101 @@ static void test_item_round_trip(void **state)
     assert_error(r, 400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException");
 }
 
+/* ---- faults: the Nth SQLite step fails; the request fails cleanly, nothing changes ---- */
+
+static json_t *check_state(void)
+{
+    struct reply r = call("GET", "/_awsemu/check", NULL, NULL, false);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_true(json_object_get(r.body, "ok")));
+    return r.body;
+}
+
+static char *item_text(void)
+{
+    struct reply r = call("POST", "/", DDB("GetItem"),
+                          "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}}}", false);
+    assert_int_equal(r.status, 200);
+    json_t *item = json_object_get(r.body, "Item");
+    char *text = item ? json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS) : strdup("(absent)");
+    json_decref(r.body);
+    return text;
+}
+
+/* Injects a fault at every step of the write in turn, until the write needs fewer steps than
+ * the countdown: each failed attempt must answer InternalServerError and leave the item, the
+ * stream records and the storage invariants as they were. */
+static void fault_every_step(const char *op, const char *body)
+{
+    /* Each injected fault is logged as an error where it happens; keep the test output quiet. */
+    enum log_level saved = log_level_current;
+    log_level_current = LOG_LEVEL_OFF;
+    for (int nth = 1; nth < 500; nth++) {
+        char *before = item_text();
+        json_t *state = check_state();
+        char target[64];
+        snprintf(target, sizeof target, "DynamoDB_20120810.%s", op);
+        db_fault_inject(nth);
+        struct reply r = call("POST", "/", target, body, false);
+        db_fault_inject(0);
+        if (r.status == 200) { /* every step succeeded: the fault came too late */
+            json_decref(r.body);
+            json_decref(state);
+            free(before);
+            log_level_current = saved;
+            return;
+        }
+        if (r.status != 500)
+            fail_msg("%s with a fault at step %d answered %d", op, nth, r.status);
+        assert_error(r, 500, "com.amazonaws.dynamodb.v20120810#InternalServerError");
+        char *after = item_text();
+        assert_string_equal(after, before);
+        json_t *state_after = check_state();
+        assert_true(json_equal(json_object_get(state, "stream_records"),
+                               json_object_get(state_after, "stream_records")));
+        json_decref(state_after);
+        json_decref(state);
+        free(after);
+        free(before);
+    }
+    fail_msg("%s never succeeded", op);
+}
+
+static void test_faults_leave_no_trace(void **state)
+{
+    (void)state;
+    struct reply r = call("POST", "/", DDB("CreateTable"),
+                          "{\"TableName\":\"flt\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                          "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":"
+                          "\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+                          "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                          "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byg\",\"KeySchema\":["
+                          "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+                          "\"ProjectionType\":\"ALL\"}}],\"StreamSpecification\":{"
+                          "\"StreamEnabled\":true,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
+                          false);
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+    fault_every_step("PutItem", "{\"TableName\":\"flt\",\"Item\":{\"pk\":{\"S\":\"a\"},"
+                                "\"g\":{\"S\":\"x\"},\"v\":{\"N\":\"1\"}}}");
+    fault_every_step("UpdateItem", "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                                   "\"UpdateExpression\":\"ADD v :one SET g = :g\","
+                                   "\"ConditionExpression\":\"attribute_exists(pk)\","
+                                   "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"},"
+                                   "\":g\":{\"S\":\"y\"}}}");
+    fault_every_step("BatchWriteItem", "{\"RequestItems\":{\"flt\":[{\"PutRequest\":{\"Item\":"
+                                       "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"9\"}}}},"
+                                       "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"b\"}}}}]}}");
+    fault_every_step("DeleteItem", "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}}}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_operation), cmocka_unit_test(test_malformed_bodies),
         cmocka_unit_test(test_body_too_large),    cmocka_unit_test(test_health),
         cmocka_unit_test(test_item_round_trip),
+        cmocka_unit_test(test_faults_leave_no_trace),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
