@@ -526,6 +526,30 @@ static double write_units(size_t size)
     return fmax(1.0, ceil((double)size / 1024.0));
 }
 
+/* A member the operation cannot do without (Item, Key): coral's "must not be null". */
+static int required_object(json_t *in, const char *member, const char *wire, json_t **out,
+                           struct awserr *err)
+{
+    if (ddb__member_object(in, member, out, err) < 0)
+        return -1;
+    if (!*out)
+        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
+                                                 "'%s' failed to satisfy constraint: Member must "
+                                                 "not be null", wire);
+    return 0;
+}
+
+/* Write transactions whose storage failures reach the client as an internal error. */
+static int write_begin(struct db *db, struct awserr *err)
+{
+    return db_write_begin(db) < 0 ? awserr_raise(err, DDB_INTERNAL, "Internal server error") : 0;
+}
+
+static int write_commit(struct db *db, struct awserr *err)
+{
+    return db_write_commit(db) < 0 ? awserr_raise(err, DDB_INTERNAL, "Internal server error") : 0;
+}
+
 int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     struct write_request w;
@@ -533,22 +557,16 @@ int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
     json_t *item, *old = NULL;
     struct buf old_text = BUF_INIT;
     int ret = -1;
-    if (ddb__member_object(in, "Item", &item, err) < 0)
+    if (required_object(in, "Item", "item", &item, err) < 0)
         return -1;
-    if (!item)
-        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
-                                                 "'item' failed to satisfy constraint: Member "
-                                                 "must not be null");
     if (write_request_open(req, in, false, condition_members, condition_legacy, &w, err) < 0 ||
         write_request_parsed(&w, err) < 0 || ddbval_item_check(item, err) < 0 ||
         ddb__key_from_item(&w.t, item, &k, err) < 0)
         goto out;
     size_t size = ddbval_item_size(item);
     bool need_old = w.condition != NULL;
-    if (db_write_begin(w.db) < 0) {
-        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (write_begin(w.db, err) < 0)
         goto out;
-    }
     if ((need_old && ddb__item_read(w.db, &w.t, &k, &old, err) < 0) ||
         condition_check(&w, old, err) < 0 ||
         ddb__item_store(w.db, &w.t, &w.ix, &k, item, size,
@@ -556,10 +574,8 @@ int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
         db_write_rollback(w.db);
         goto out;
     }
-    if (db_write_commit(w.db) < 0) {
-        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (write_commit(w.db, err) < 0)
         goto out;
-    }
     json_t *attributes = NULL;
     if (w.rv == RV_ALL_OLD)
         attributes = need_old ? json_incref(old) : json_loadb(old_text.data, old_text.len, 0, NULL);
@@ -579,28 +595,20 @@ int ddb_delete_item(struct req *req, json_t *in, json_t **out, struct awserr *er
     struct ddb_key k = DDB_KEY_INIT;
     json_t *key, *old = NULL;
     int ret = -1;
-    if (ddb__member_object(in, "Key", &key, err) < 0)
+    if (required_object(in, "Key", "key", &key, err) < 0)
         return -1;
-    if (!key)
-        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
-                                                 "'key' failed to satisfy constraint: Member "
-                                                 "must not be null");
     if (write_request_open(req, in, false, condition_members, condition_legacy, &w, err) < 0 ||
         write_request_parsed(&w, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0)
         goto out;
-    if (db_write_begin(w.db) < 0) {
-        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (write_begin(w.db, err) < 0)
         goto out;
-    }
     if (ddb__item_read(w.db, &w.t, &k, &old, err) < 0 || condition_check(&w, old, err) < 0 ||
         (old && ddb__item_remove(w.db, &w.t, &w.ix, &k, err) < 0)) {
         db_write_rollback(w.db);
         goto out;
     }
-    if (db_write_commit(w.db) < 0) {
-        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (write_commit(w.db, err) < 0)
         goto out;
-    }
     size_t size = old ? ddbval_item_size(old) : 0;
     *out = write_reply(&w, w.rv == RV_ALL_OLD && old ? json_incref(old) : NULL,
                        write_units(size), key);
@@ -752,21 +760,15 @@ int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *er
     struct update_outcome o = {0};
     json_t *key;
     int ret = -1;
-    if (ddb__member_object(in, "Key", &key, err) < 0)
+    if (required_object(in, "Key", "key", &key, err) < 0)
         return -1;
-    if (!key)
-        return awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at "
-                                                 "'key' failed to satisfy constraint: Member "
-                                                 "must not be null");
     if (write_request_open(req, in, true, update_members, update_legacy, &w, err) < 0 ||
         parse_update(in, &w, &update, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0 ||
         outcome_read(w.db, &w.t, &k, &o, err) < 0 ||
         outcome_compute(&w, update, key, &o, err) < 0)
         goto out;
-    if (db_write_begin(w.db) < 0) {
-        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (write_begin(w.db, err) < 0)
         goto out;
-    }
     if (outcome_confirm(&w, update, key, &k, &o, err) < 0 || o.failed ||
         ddb__item_store(w.db, &w.t, &w.ix, &k, o.new_item, o.size, NULL, err) < 0) {
         db_write_rollback(w.db);
@@ -776,10 +778,8 @@ int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *er
         }
         goto out;
     }
-    if (db_write_commit(w.db) < 0) {
-        awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    if (write_commit(w.db, err) < 0)
         goto out;
-    }
     *out = write_reply(&w, update_attributes(w.rv, update, o.old, o.new_item),
                        write_units(o.size), key);
     ret = 0;
@@ -845,13 +845,8 @@ int ddb_get_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
     int ret = -1;
     if (ddb__return_capacity(in, &capacity, err) < 0 ||
         ddb__member_bool(in, "ConsistentRead", &have_consistent, &consistent, err) < 0 ||
-        ddb__member_object(in, "Key", &key, err) < 0)
+        required_object(in, "Key", "key", &key, err) < 0)
         goto out;
-    if (!key) {
-        awserr_raise(err, DDB_VALIDATION, "1 validation error detected: Value null at 'key' "
-                                          "failed to satisfy constraint: Member must not be null");
-        goto out;
-    }
     if (ddb__expr_begin(in, projection_members, projection_legacy, &ctx, err) < 0)
         goto out;
     ctx_open = true;
