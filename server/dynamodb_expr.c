@@ -153,8 +153,6 @@ int ddbexpr_value_compare(const json_t *a, const json_t *b)
     return (c > 0) - (c < 0);
 }
 
-static bool av_equal(const json_t *a, const json_t *b);
-
 static bool set_has(const json_t *set, const json_t *elem)
 {
     size_t i;
@@ -163,60 +161,6 @@ static bool set_has(const json_t *set, const json_t *elem)
         if (json_equal(v, (json_t *)elem))
             return true;
     return false;
-}
-
-/* Sets are equal whatever their order; members are canonical, so text equality is value
- * equality (numbers were normalised, base64 has one accepted spelling per byte string). */
-static bool set_equal(const json_t *a, const json_t *b)
-{
-    size_t i;
-    json_t *v;
-    if (json_array_size(a) != json_array_size(b))
-        return false;
-    json_array_foreach(a, i, v)
-        if (!set_has(b, v))
-            return false;
-    return true;
-}
-
-static bool list_equal(const json_t *a, const json_t *b)
-{
-    if (json_array_size(a) != json_array_size(b))
-        return false;
-    for (size_t i = 0; i < json_array_size(a); i++)
-        if (!av_equal(json_array_get(a, i), json_array_get(b, i)))
-            return false;
-    return true;
-}
-
-static bool map_equal(const json_t *a, const json_t *b)
-{
-    const char *k;
-    size_t klen;
-    json_t *v;
-    if (json_object_size(a) != json_object_size(b))
-        return false;
-    json_object_keylen_foreach((json_t *)a, k, klen, v) {
-        json_t *w = json_object_getn(b, k, klen);
-        if (!w || !av_equal(v, w))
-            return false;
-    }
-    return true;
-}
-
-static bool av_equal(const json_t *a, const json_t *b)
-{
-    json_t *ma, *mb;
-    const char *ta = ddbexpr__av_type(a, &ma), *tb = ddbexpr__av_type(b, &mb);
-    if (!ta || !tb || strcmp(ta, tb) != 0)
-        return false;
-    if (is_set_type(ta))
-        return set_equal(ma, mb);
-    if (type_is(ta, "L"))
-        return list_equal(ma, mb);
-    if (type_is(ta, "M"))
-        return map_equal(ma, mb);
-    return json_equal(ma, mb);
 }
 
 /* ---- paths ------------------------------------------------------------------------------ */
@@ -299,9 +243,9 @@ static struct operand operand_eval(const struct ddbexpr__node *n, const json_t *
 static bool compare_holds(enum ddbexpr__op op, const json_t *a, const json_t *b)
 {
     if (op == DDBEXPR__EQ)
-        return a && b && av_equal(a, b);
+        return a && b && ddbval_value_equal(a, b);
     if (op == DDBEXPR__NE)
-        return !(a && b && av_equal(a, b));
+        return !(a && b && ddbval_value_equal(a, b));
     int c = a && b ? ddbexpr_value_compare(a, b) : -2;
     if (c == -2)
         return false;
@@ -363,7 +307,7 @@ static bool contains_holds(const json_t *hay, const json_t *needle)
         return strlen(tn) == 1 && th[0] == tn[0] && set_has(mh, mn);
     if (type_is(th, "L")) {
         for (size_t i = 0; i < json_array_size(mh); i++)
-            if (av_equal(json_array_get(mh, i), needle))
+            if (ddbval_value_equal(json_array_get(mh, i), needle))
                 return true;
         return false;
     }
@@ -407,7 +351,7 @@ static bool in_holds(const struct ddbexpr__node *n, const json_t *item)
     bool r = false;
     for (int i = 1; x.av && !r && i < n->nargs; i++) {
         struct operand v = operand_eval(n->args[i], item);
-        r = v.av && av_equal(x.av, v.av);
+        r = v.av && ddbval_value_equal(x.av, v.av);
         operand_release(&v);
     }
     operand_release(&x);

@@ -65,10 +65,6 @@ int ddb__stream_table_deleted(struct db *db, int64_t table_id);
  * boundary; a then names the open child. 0 or -1 (storage failed). */
 int ddb__stream_roll_due(struct db *db, struct st_stream_active *a, double now);
 
-/* Whether two items (attribute name -> AttributeValue) hold the same values: attributes and
- * map keys in any order, set members in any order, list elements in order. */
-bool ddb__stream_items_equal(const json_t *a, const json_t *b);
-
 /* A new ShardId: "shardId-" + 20-digit milliseconds + "-" + 8 hex digits (37 characters). */
 void ddb__stream_shard_id(double now, char out[ST_SHARD_ID_MAX]);
 

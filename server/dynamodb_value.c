@@ -971,3 +971,89 @@ int ddbval_key_encode(const json_t *av, char type, struct buf *out, struct awser
     }
     return 0;
 }
+
+/* ---- equality of values ---- */
+
+
+/* Orders strings by their bytes, NULs included (attribute values may hold them). */
+static int string_cmp(const void *x, const void *y)
+{
+    const json_t *a = *(const json_t *const *)x, *b = *(const json_t *const *)y;
+    size_t la = json_string_length(a), lb = json_string_length(b);
+    int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* The members of a set, sorted; NULL when one is not a string. */
+static const json_t **set_sorted(const json_t *set)
+{
+    size_t n = json_array_size(set), i;
+    const json_t **out = xmalloc((n ? n : 1) * sizeof *out);
+    json_t *v;
+    json_array_foreach(set, i, v) {
+        if (!json_is_string(v)) {
+            free(out);
+            return NULL;
+        }
+        out[i] = v;
+    }
+    qsort(out, n, sizeof *out, string_cmp);
+    return out;
+}
+
+static bool set_equal(const json_t *a, const json_t *b)
+{
+    size_t n = json_array_size(a);
+    if (n != json_array_size(b))
+        return false;
+    const json_t **x = set_sorted(a), **y = set_sorted(b);
+    bool same = x && y;
+    for (size_t i = 0; same && i < n; i++)
+        same = string_cmp(&x[i], &y[i]) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+static bool list_equal(const json_t *a, const json_t *b)
+{
+    if (json_array_size(a) != json_array_size(b))
+        return false;
+    for (size_t i = 0; i < json_array_size(a); i++)
+        if (!ddbval_value_equal(json_array_get(a, i), json_array_get(b, i)))
+            return false;
+    return true;
+}
+
+bool ddbval_value_equal(const json_t *a, const json_t *b)
+{
+    if (json_object_size(a) != 1 || json_object_size(b) != 1)
+        return json_equal(a, b);
+    void *ia = json_object_iter((json_t *)a), *ib = json_object_iter((json_t *)b);
+    const char *ta = json_object_iter_key(ia), *tb = json_object_iter_key(ib);
+    json_t *va = json_object_iter_value(ia), *vb = json_object_iter_value(ib);
+    if (strcmp(ta, tb) != 0)
+        return false;
+    if (strcmp(ta, "SS") == 0 || strcmp(ta, "NS") == 0 || strcmp(ta, "BS") == 0)
+        return json_is_array(va) && json_is_array(vb) && set_equal(va, vb);
+    if (strcmp(ta, "L") == 0)
+        return json_is_array(va) && json_is_array(vb) && list_equal(va, vb);
+    if (strcmp(ta, "M") == 0)
+        return ddbval_item_equal(va, vb);
+    return json_equal(va, vb);
+}
+
+bool ddbval_item_equal(const json_t *a, const json_t *b)
+{
+    const char *name;
+    size_t len;
+    json_t *v;
+    if (!json_is_object(a) || !json_is_object(b) || json_object_size(a) != json_object_size(b))
+        return false;
+    json_object_keylen_foreach((json_t *)a, name, len, v) {
+        json_t *w = json_object_getn(b, name, len);
+        if (!w || !ddbval_value_equal(v, w))
+            return false;
+    }
+    return true;
+}

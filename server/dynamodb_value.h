@@ -16,6 +16,7 @@
 #define AWSEMU_DYNAMODB_VALUE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "server/awserr.h"
@@ -71,5 +72,13 @@ int ddbval_key_decode_number(const unsigned char *enc, size_t len, struct buf *o
 /* Decodes standard base64 (with padding) into out; returns 0 or -1 if the text is not valid
  * base64. Used for B/BS values. */
 int ddbval_base64_decode(const char *s, size_t len, struct buf *out);
+
+/* Whether two checked AttributeValues are the same value: sets whatever their members'
+ * order, maps whatever their keys' order, lists element by element. Members are canonical
+ * (numbers normalised, one accepted base64 spelling), so text equality is value equality. */
+bool ddbval_value_equal(const json_t *a, const json_t *b);
+
+/* The same for two items (attribute name → AttributeValue). */
+bool ddbval_item_equal(const json_t *a, const json_t *b);
 
 #endif

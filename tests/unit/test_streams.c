@@ -16,6 +16,7 @@
 
 #include "server/buf.h"
 #include "server/dynamodb_stream.h"
+#include "server/dynamodb_value.h"
 #include "server/streams.h"
 #include "storage/db.h"
 #include "storage/streams.h"
@@ -283,8 +284,8 @@ static void test_items_equal_as_values(void **state)
         json_t *b = json_loads(cases[i].b, JSON_ALLOW_NUL, NULL);
         assert_non_null(a);
         assert_non_null(b);
-        if (ddb__stream_items_equal(a, b) != cases[i].equal ||
-            ddb__stream_items_equal(b, a) != cases[i].equal)
+        if (ddbval_item_equal(a, b) != cases[i].equal ||
+            ddbval_item_equal(b, a) != cases[i].equal)
             fail_msg("case %zu: %s vs %s", i, cases[i].a, cases[i].b);
         json_decref(a);
         json_decref(b);
