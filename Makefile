@@ -33,7 +33,7 @@ REL_OBJS  = $(LIB_SRCS:%.c=$(REL_DIR)/%.o)
 ASAN_OBJS = $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 
-.PHONY: all run test unit integration deps test-deps asan clean format bench fuzz fuzz-replay
+.PHONY: all run test unit integration deps test-deps asan clean format bench fuzz fuzz-replay fuzz-ci
 
 # Fuzz harnesses (clang libFuzzer): `make fuzz` explores for FUZZ_SECONDS each; `make test`
 # replays the stored corpora so every input ever found stays a regression test.
@@ -98,6 +98,17 @@ fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$n || exit 1; done
 
+# A bounded exploration for CI: new inputs go to a scratch corpus (the stored one is read
+# only), crashes to build/fuzz/.
+FUZZ_CI_SECONDS ?= 15
+fuzz-ci: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; rm -rf build/fuzz/scratch-$$n; \
+	    mkdir -p build/fuzz/scratch-$$n; \
+	    $$f -max_total_time=$(FUZZ_CI_SECONDS) -artifact_prefix=build/fuzz/ \
+	        build/fuzz/scratch-$$n tests/fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1 \
+	        || { tail -40 build/fuzz/$$n.log; echo "fuzz: $$n found a crash"; exit 1; }; \
+	    echo "fuzz: $$n: $$(grep -o 'Done [0-9]* runs in [0-9]* second' build/fuzz/$$n.log), no crash"; done
+
 fuzz-replay: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \
 	    $$f -runs=0 tests/fuzz/corpus/$$n 2>/dev/null || { echo "fuzz replay failed: $$f"; exit 1; }; \
@@ -107,6 +118,7 @@ test: test-deps
 	@$(MAKE) --no-print-directory all asan
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-replay
+	@$(MAKE) --no-print-directory fuzz-ci
 	@$(MAKE) --no-print-directory integration
 
 bench: all

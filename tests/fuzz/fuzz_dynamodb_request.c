@@ -16,6 +16,7 @@
 #include "server/req.h"
 #include "server/route.h"
 #include "storage/db.h"
+#include "storage/tables.h"
 
 static const char *const operations[] = {
     "PutItem", "GetItem", "DeleteItem", "UpdateItem",  "Query",         "Scan",
@@ -24,6 +25,21 @@ static const char *const operations[] = {
 };
 
 static struct config cfg;
+static char dir[] = "/tmp/awsemu-fuzz-XXXXXX";
+
+/* Leaves no database behind in /tmp when the fuzzer exits normally. */
+static void remove_state(void)
+{
+    static const char *const files[] = {"awsemu.db", "awsemu.db-wal", "awsemu.db-shm"};
+    char path[sizeof dir + 32];
+    st_tables_cache_clear();
+    db_close();
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
 
 static void dispatch(const char *op, const char *body, size_t len)
 {
@@ -51,10 +67,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     char *args[] = {"awsemu", "--ephemeral", "--log-level", "error", NULL};
-    static char dir[] = "/tmp/awsemu-fuzz-XXXXXX";
     if (config_parse(&cfg, 4, args, stdout, stderr) != CONFIG_OK || !mkdtemp(dir) ||
         db_open(dir, true) < 0)
         abort();
+    atexit(remove_state);
     log_level_set(LOG_LEVEL_ERROR);
     static const char table[] =
         "{\"TableName\":\"fz\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":["
