@@ -2,7 +2,7 @@
 # `make test` builds an ASan+UBSan variant and runs the unit and integration tests.
 
 CC      ?= cc
-PKGS     = libmicrohttpd jansson libuv sqlite3 zlib libcrypto libdeflate
+PKGS     = libmicrohttpd jansson libuv sqlite3 zlib libcrypto libdeflate libzip
 CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -MMD -MP \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
@@ -20,7 +20,8 @@ SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/r
               server/dynamodb_expr_legacy.c server/emuclock.c server/dynamodb_stream.c \
               server/streams.c
 STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c storage/streams.c
-LIB_SRCS  = $(SERVER_SRCS) $(STORAGE_SRCS)
+HANDLERS_SRCS = handlers/pool.c
+LIB_SRCS  = $(SERVER_SRCS) $(HANDLERS_SRCS) $(STORAGE_SRCS)
 MAIN_SRC  = server/main.c
 UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c \
             tests/unit/test_dynamodb_expr.c tests/unit/test_dynamodb_number.c \
@@ -125,7 +126,7 @@ bench: all
 	@./bench/run.sh
 
 format:
-	clang-format -i $(LIB_SRCS) $(MAIN_SRC) server/*.h storage/*.h $(UNIT_SRCS)
+	clang-format -i $(LIB_SRCS) $(MAIN_SRC) server/*.h storage/*.h handlers/*.h $(UNIT_SRCS)
 
 clean:
 	rm -rf build

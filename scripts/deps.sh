@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libuv1-dev libsqlite3-dev
-            zlib1g-dev libssl-dev libdeflate-dev)
+            zlib1g-dev libssl-dev libdeflate-dev libzip-dev)
 test_pkgs=(libcmocka-dev python3-pytest python3-boto3 awscli nodejs npm clang)
 
 want=("${build_pkgs[@]}")
