@@ -18,9 +18,11 @@ SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/r
               server/dynamodb_batch.c \
               server/dynamodb_number.c server/dynamodb_expr.c server/dynamodb_expr_parse.c \
               server/dynamodb_expr_legacy.c server/emuclock.c server/dynamodb_stream.c \
-              server/streams.c
-STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c storage/streams.c
-HANDLERS_SRCS = handlers/pool.c
+              server/streams.c server/lambda.c server/lambda_err.c server/lambda_function.c \
+              server/lambda_policy.c server/lambda_invoke.c
+STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c storage/streams.c storage/asyncq.c \
+               storage/functions.c
+HANDLERS_SRCS = handlers/pool.c handlers/runtime_api.c handlers/invoke.c handlers/package.c
 LIB_SRCS  = $(SERVER_SRCS) $(HANDLERS_SRCS) $(STORAGE_SRCS)
 MAIN_SRC  = server/main.c
 UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c \

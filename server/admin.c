@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "handlers/invoke.h"
+#include "handlers/pool.h"
 #include "server/awsjson.h"
 #include "server/emuclock.h"
 #include "server/streams.h"
@@ -22,8 +24,8 @@ static int health(struct req *req, json_t **out, struct awserr *err)
 {
     (void)req;
     (void)err;
-    *out = json_pack("{s:s, s:s, s:[s, s]}", "status", "ready", "version", AWSEMU_VERSION,
-                     "services", "dynamodb", "dynamodbstreams");
+    *out = json_pack("{s:s, s:s, s:[s, s, s]}", "status", "ready", "version", AWSEMU_VERSION,
+                     "services", "dynamodb", "dynamodbstreams", "lambda");
     return 0;
 }
 
@@ -87,6 +89,31 @@ static int clock_advance(struct req *req, json_t **out, struct awserr *err)
     return 0;
 }
 
+/* Lambda handler instances now running (pid, state, Runtime API port). */
+static int lambda_instances(struct req *req, json_t **out, struct awserr *err)
+{
+    (void)req, (void)err;
+    *out = json_pack("{s:o}", "instances", pool_describe());
+    return 0;
+}
+
+/* The latest invocations' logs: ?function=NAME and ?request_id=ID narrow them. */
+static int lambda_logs(struct req *req, json_t **out, struct awserr *err)
+{
+    (void)err;
+    *out = json_pack("{s:o}", "invocations",
+                     pool_logs(req_query(req, "function"), req_query(req, "request_id")));
+    return 0;
+}
+
+/* Asynchronous invocations stored and not yet finished (with attempts and next due time). */
+static int lambda_async(struct req *req, json_t **out, struct awserr *err)
+{
+    (void)req, (void)err;
+    *out = invoke_async_describe();
+    return 0;
+}
+
 static const struct {
     const char *method;
     const char *path;
@@ -97,6 +124,9 @@ static const struct {
     {"GET", "/_awsemu/check", check, "Check"},
     {"GET", "/_awsemu/clock", clock_get, "Clock"},
     {"POST", "/_awsemu/clock", clock_advance, "ClockAdvance"},
+    {"GET", "/_awsemu/lambda/instances", lambda_instances, "LambdaInstances"},
+    {"GET", "/_awsemu/lambda/async", lambda_async, "LambdaAsync"},
+    {"GET", "/_awsemu/lambda/logs", lambda_logs, "LambdaLogs"},
 };
 
 void admin_dispatch(struct req *req)

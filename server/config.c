@@ -33,6 +33,16 @@ static const char usage_text[] =
     "  --shard-rollover SECONDS\n"
     "                     age at which a stream shard is closed and a child shard opened\n"
     "                     (AWSEMU_SHARD_ROLLOVER, default 14400)\n"
+    "  --lambda-concurrency N\n"
+    "                     Lambda handler instances that may run at once, all functions\n"
+    "                     together (AWSEMU_LAMBDA_CONCURRENCY, default 100)\n"
+    "  --lambda-idle SECONDS\n"
+    "                     an idle handler instance is stopped after this long\n"
+    "                     (AWSEMU_LAMBDA_IDLE, default 600)\n"
+    "  --runtimes DIR     the runtime bootstraps (AWSEMU_RUNTIMES, default: handlers/runtimes\n"
+    "                     next to the build directory, else /usr/share/awsemu/runtimes)\n"
+    "  --python PATH      interpreter for python3.x functions (AWSEMU_PYTHON, default python3)\n"
+    "  --node PATH        interpreter for nodejs functions (AWSEMU_NODE, default node)\n"
     "  --help             print this help and exit\n"
     "  --version          print the version and exit\n";
 
@@ -115,6 +125,24 @@ static int apply(struct config *cfg, const char *name, const char *value, FILE *
     } else if (strcmp(name, "shard-rollover") == 0) {
         if (parse_int(value, 1, 10 * 365 * 86400, &cfg->shard_rollover) < 0)
             goto bad;
+    } else if (strcmp(name, "lambda-concurrency") == 0) {
+        if (parse_int(value, 1, 10000, &cfg->lambda_concurrency) < 0)
+            goto bad;
+    } else if (strcmp(name, "lambda-idle") == 0) {
+        if (parse_int(value, 1, 7 * 86400, &cfg->lambda_idle) < 0)
+            goto bad;
+    } else if (strcmp(name, "runtimes") == 0) {
+        if (!*value)
+            goto bad;
+        set_str(&cfg->runtimes_dir, value);
+    } else if (strcmp(name, "python") == 0) {
+        if (!*value)
+            goto bad;
+        set_str(&cfg->python, value);
+    } else if (strcmp(name, "node") == 0) {
+        if (!*value)
+            goto bad;
+        set_str(&cfg->node, value);
     }
     return 0;
 bad:
@@ -128,6 +156,8 @@ static const char *const env_names[][2] = {
     {"account", "AWSEMU_ACCOUNT"}, {"region", "AWSEMU_REGION"},
     {"log-level", "AWSEMU_LOG_LEVEL"}, {"threads", "AWSEMU_THREADS"},
     {"stream-retention", "AWSEMU_STREAM_RETENTION"}, {"shard-rollover", "AWSEMU_SHARD_ROLLOVER"},
+    {"lambda-concurrency", "AWSEMU_LAMBDA_CONCURRENCY"}, {"lambda-idle", "AWSEMU_LAMBDA_IDLE"},
+    {"runtimes", "AWSEMU_RUNTIMES"}, {"python", "AWSEMU_PYTHON"}, {"node", "AWSEMU_NODE"},
 };
 
 static int apply_environment(struct config *cfg, FILE *errout)
@@ -152,6 +182,9 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, FILE 
         {"log-level", required_argument, 0, 0}, {"threads", required_argument, 0, 0},
         {"stream-retention", required_argument, 0, 0},
         {"shard-rollover", required_argument, 0, 0},
+        {"lambda-concurrency", required_argument, 0, 0},
+        {"lambda-idle", required_argument, 0, 0}, {"runtimes", required_argument, 0, 0},
+        {"python", required_argument, 0, 0},  {"node", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
@@ -164,6 +197,10 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, FILE 
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->stream_retention = 24 * 3600;
     cfg->shard_rollover = 4 * 3600;
+    cfg->lambda_concurrency = 100;
+    cfg->lambda_idle = 600;
+    cfg->python = xstrdup("python3");
+    cfg->node = xstrdup("node");
     if (apply_environment(cfg, errout) < 0)
         return CONFIG_EXIT_USAGE;
 
@@ -204,5 +241,8 @@ void config_free(struct config *cfg)
     free(cfg->data_dir);
     free(cfg->account);
     free(cfg->region);
+    free(cfg->runtimes_dir);
+    free(cfg->python);
+    free(cfg->node);
     memset(cfg, 0, sizeof *cfg);
 }

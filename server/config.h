@@ -24,6 +24,11 @@ struct config {
                              record is kept (24 h) */
     int shard_rollover;   /* --shard-rollover, AWSEMU_SHARD_ROLLOVER: seconds before a stream
                              shard is closed and a child opened (4 h) */
+    int lambda_concurrency; /* --lambda-concurrency: handler instances at once, all functions */
+    int lambda_idle;        /* --lambda-idle: seconds before an idle instance is stopped */
+    char *runtimes_dir;     /* --runtimes: bootstraps directory; NULL = found at start-up */
+    char *python;           /* --python: interpreter for python3.x functions */
+    char *node;             /* --node: interpreter for nodejs functions */
 };
 
 enum config_result { CONFIG_OK, CONFIG_EXIT_OK, CONFIG_EXIT_USAGE };

@@ -35,6 +35,12 @@ bool engine_on_loop_thread(void)
     return on_loop_thread;
 }
 
+struct uv_loop_s *engine_loop(void)
+{
+    assert(on_loop_thread);
+    return &eng.loop;
+}
+
 static struct engine_job *take_all_jobs(void)
 {
     pthread_mutex_lock(&eng.lock);

@@ -32,4 +32,9 @@ void engine_stop(void);
 void engine_job_post(struct engine_job *job);
 bool engine_on_loop_thread(void);
 
+/* The engine's libuv loop, for modules that own handles on it (handlers/). Use it only on
+ * the engine thread (inside a job or a handle callback). */
+struct uv_loop_s;
+struct uv_loop_s *engine_loop(void);
+
 #endif

@@ -4,7 +4,8 @@
  * engine thread → HTTP pool → one `ready` line on stdout. Signals are blocked in every thread
  * and taken by main with sigwait(), so no handler runs inside library code. Shutdown: stop
  * accepting and let requests in flight finish (http_stop), stop the engine (its children and
- * handles die with it), close SQLite, remove ephemeral state. */
+ * handles die with it), close SQLite, remove ephemeral state. Lambda handler processes are
+ * killed (pool_stop) after the HTTP drain and before the engine stops. */
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
@@ -17,7 +18,10 @@
 #include "server/config.h"
 #include "server/dynamodb_stream.h"
 #include "server/engine.h"
+#include "handlers/invoke.h"
+#include "handlers/pool.h"
 #include "server/http.h"
+#include "server/lambda_invoke.h"
 #include "server/streams.h"
 #include "storage/db.h"
 #include "storage/tables.h"
@@ -65,6 +69,13 @@ static void print_ready(const struct config *cfg, int port)
     fflush(stdout);
 }
 
+/* Once a second on the engine thread: stream upkeep, and async invocations coming due. */
+static void engine_tick(void)
+{
+    ddbs_tick();
+    invoke_async_tick();
+}
+
 static int wait_for_stop_signal(const sigset_t *set)
 {
     int sig = 0;
@@ -102,7 +113,7 @@ int main(int argc, char **argv)
     if (!dir || db_open(dir, cfg.ephemeral) < 0)
         goto out;
     ddb__stream_settings_set(cfg.stream_retention, cfg.shard_rollover);
-    engine_tick_set(ddbs_tick, 1000); /* shard rollover, retention: once a second */
+    engine_tick_set(engine_tick, 1000);
     int rc = engine_start();
     if (rc < 0) {
         LOG_ERROR("cannot start the engine thread: %s", strerror(-rc));
@@ -110,10 +121,18 @@ int main(int argc, char **argv)
     }
     if (http_start(&cfg, &port) < 0)
         goto stop_engine;
+    pool_start(&cfg, port);
+    invoke_async_start(lambda_invoke_loader);
     print_ready(&cfg, port);
     int sig = wait_for_stop_signal(&stop_signals);
     LOG_INFO("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 0;
+    /* Requests in flight, synchronous invocations included, get a moment to finish; then the
+     * handlers still running are killed and their callers answered. */
+    http_quiesce();
+    http_drain(2000);
+    invoke_async_stop();
+    pool_stop();
     http_stop();
 stop_engine:
     engine_stop();

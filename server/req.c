@@ -91,3 +91,16 @@ void req_out_header(struct req *req, const char *name, const char *value)
     req->out_headers[req->n_out_headers].value = value;
     req->n_out_headers++;
 }
+
+void req_defer(struct req *req, struct engine_job *job)
+{
+    assert(!req->suspend);
+    req->deferred = job;
+    req->suspend = true;
+}
+
+void req_resume(struct req *req)
+{
+    assert(req->_resume);
+    req->_resume(req);
+}

@@ -18,6 +18,8 @@
 #include "server/buf.h"
 #include "server/config.h"
 
+struct engine_job;
+
 #define REQ_MAX_OUT_HEADERS 8
 
 struct req_pair {
@@ -56,6 +58,12 @@ struct req {
     const char *operation; /* operation name for the access log */
     bool body_too_large;   /* the front door discarded a body over the route's limit */
 
+    /* A reply that must wait (a synchronous Invoke waits for its handler). See req_defer(). */
+    struct engine_job *deferred;
+    bool suspend; /* req_defer() was called (deferred may be NULL) */
+    void (*_resume)(struct req *req); /* set by the front door */
+    void *_front;                     /* the front door's connection state */
+
     struct req_arena_chunk *_arena;
 };
 
@@ -72,6 +80,15 @@ char *req_strndup(struct req *req, const char *s, size_t n);
 const char *req_header(const struct req *req, const char *name);
 /* Query parameter lookup (case-sensitive, as AWS's are); NULL when absent. */
 const char *req_query(const struct req *req, const char *name);
+
+/* Defers the reply: the operation returns without writing one, and the front door suspends
+ * the connection and then posts job to the engine (never before, so the job cannot finish
+ * first); job may be NULL when the caller keeps req itself (Runtime API listeners, whose
+ * handlers already run on the engine thread). While suspended nothing else touches req: whoever completes the work, on any
+ * thread, fills the output half (status, body, headers, or err plus its codec's error body)
+ * and calls req_resume(req) exactly once; the front door then sends the reply. */
+void req_defer(struct req *req, struct engine_job *job);
+void req_resume(struct req *req);
 
 /* Adds a response header; name and value must outlive the request (literals or arena). */
 void req_out_header(struct req *req, const char *name, const char *value);

@@ -8,6 +8,8 @@
 #include "server/awsjson.h"
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
+#include "server/lambda.h"
+#include "server/lambda_err.h"
 #include "server/sigv4.h"
 #include "server/streams.h"
 
@@ -62,6 +64,8 @@ size_t route_body_limit(const struct req *req)
 {
     const char *op;
     const struct json_service *svc = json_service_find(req_header(req, "X-Amz-Target"), &op);
+    if (!svc && req->path && lambda_path_is(req->path))
+        return LAMBDA_BODY_LIMIT;
     return svc ? svc->body_limit : DEFAULT_BODY_LIMIT;
 }
 
@@ -149,6 +153,15 @@ void route_dispatch(struct req *req)
     const struct json_service *svc = json_service_find(req_header(req, "X-Amz-Target"), &op);
     if (svc) {
         dispatch_json(req, svc, op);
+        return;
+    }
+    /* REST-JSON: Lambda is recognised by its path (DESIGN "One port, many services"). */
+    if (lambda_path_is(req->path)) {
+        req->api = "Lambda";
+        if (identify_caller(req, &req->err) < 0)
+            lambda_error_write(req);
+        else
+            lambda_dispatch(req);
         return;
     }
     /* Nothing recognised this request: answer in JSON, the family most clients here speak. */

@@ -104,9 +104,36 @@ static const char *const migrations[] = {
     "  size INTEGER NOT NULL,"
     "  PRIMARY KEY (shard, seq)) WITHOUT ROWID;"
     "CREATE INDEX ddb_stream_records_by_time ON ddb_stream_records (created);",
+    /* 3: Lambda functions (storage/functions.h). */
+    "CREATE TABLE lambda_functions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  config TEXT NOT NULL,"
+    "  code_dir TEXT NOT NULL,"
+    "  hot_reload INTEGER NOT NULL,"
+    "  policy TEXT,"
+    "  concurrency INTEGER,"
+    "  event_invoke TEXT,"
+    "  tags TEXT,"
+    "  UNIQUE (account, region, name));",
+    /* 4: Lambda's asynchronous invocation queue (storage/asyncq.h). */
+    "CREATE TABLE lambda_async_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  request_id TEXT NOT NULL,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  function TEXT NOT NULL,"
+    "  qualifier TEXT NOT NULL,"
+    "  payload BLOB NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  due REAL NOT NULL,"
+    "  attempts INTEGER NOT NULL);",
 };
 
 static struct {
+    char *dir;
     char *path;
     bool ephemeral;
     pthread_mutex_t list_lock;
@@ -217,6 +244,7 @@ int db_open(const char *dir, bool ephemeral)
     struct buf path = BUF_INIT;
     buf_addf(&path, "%s/awsemu.db", dir);
     g.path = buf_take(&path);
+    g.dir = xstrdup(dir);
     g.ephemeral = ephemeral;
     sqlite3 *conn = NULL;
     int rc = sqlite3_open_v2(g.path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, DB_VFS);
@@ -268,6 +296,13 @@ void db_close(void)
     g.keeper = NULL;
     free(g.path);
     g.path = NULL;
+    free(g.dir);
+    g.dir = NULL;
+}
+
+const char *db_dir(void)
+{
+    return g.dir;
 }
 
 struct db *db_thread(void)

@@ -99,6 +99,42 @@
       " FROM ddb_stream_shards c JOIN ddb_stream_shards p ON p.stream_id = c.stream_id"        \
       " AND p.shard_id = c.parent WHERE p.end_seq IS NULL OR c.start_seq != p.end_seq + 1")
 
+/* X(name, sql) — storage/functions.c's statements (Lambda functions). */
+#define DB_FUNCTION_COLUMNS                                                                    \
+    "id, name, config, code_dir, hot_reload, policy, concurrency, event_invoke, tags"
+#define DB_FUNCTION_STATEMENTS(X)                                                              \
+    X(DB_FUNCTIONS_GET,                                                                        \
+      "SELECT " DB_FUNCTION_COLUMNS " FROM lambda_functions WHERE account = ?1"                \
+      " AND region = ?2 AND name = ?3")                                                        \
+    X(DB_FUNCTIONS_INSERT,                                                                     \
+      "INSERT INTO lambda_functions (account, region, name, config, code_dir, hot_reload,"     \
+      " policy, concurrency, event_invoke, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"  \
+      " ?10) ON CONFLICT DO NOTHING")                                                          \
+    X(DB_FUNCTIONS_UPDATE,                                                                     \
+      "UPDATE lambda_functions SET config = ?2, code_dir = ?3, hot_reload = ?4, policy = ?5,"  \
+      " concurrency = ?6, event_invoke = ?7, tags = ?8 WHERE id = ?1")                         \
+    X(DB_FUNCTIONS_DELETE, "DELETE FROM lambda_functions WHERE id = ?1")                       \
+    X(DB_FUNCTIONS_LIST,                                                                       \
+      "SELECT " DB_FUNCTION_COLUMNS " FROM lambda_functions WHERE account = ?1"                \
+      " AND region = ?2 AND name > ?3 ORDER BY name LIMIT ?4")                                 \
+    X(DB_FUNCTIONS_COUNT,                                                                      \
+      "SELECT count(*), coalesce(sum(json_extract(config, '$.CodeSize')), 0)"                  \
+      " FROM lambda_functions WHERE account = ?1 AND region = ?2")
+
+/* X(name, sql) — storage/asyncq.c's statements (Lambda's asynchronous invocation queue). */
+#define DB_ASYNCQ_STATEMENTS(X)                                                                \
+    X(DB_ASYNCQ_INSERT,                                                                        \
+      "INSERT INTO lambda_async_events (request_id, account, region, function, qualifier,"     \
+      " payload, created, due, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")          \
+    X(DB_ASYNCQ_DUE,                                                                           \
+      "SELECT id, request_id, account, region, function, qualifier, payload, created, due,"    \
+      " attempts FROM lambda_async_events WHERE due <= ?1 AND id > ?2 ORDER BY id LIMIT ?3")   \
+    X(DB_ASYNCQ_RETRY, "UPDATE lambda_async_events SET attempts = ?2, due = ?3 WHERE id = ?1") \
+    X(DB_ASYNCQ_DELETE, "DELETE FROM lambda_async_events WHERE id = ?1")                       \
+    X(DB_ASYNCQ_LIST,                                                                          \
+      "SELECT id, request_id, region, function, qualifier, created, due, attempts"             \
+      " FROM lambda_async_events ORDER BY id")
+
 /* X(name, sql) — every statement in the program, prepared per connection. */
 #define DB_STATEMENTS(X)                                                                       \
     X(DB_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE")                                                   \
@@ -168,7 +204,9 @@
       " ddb_tables)) + (SELECT count(*) FROM ddb_index_items x WHERE NOT EXISTS (SELECT 1"     \
       " FROM ddb_items i WHERE i.table_id = x.table_id AND i.pk = x.pk AND i.sk = x.sk))")     \
     X(DB_CHECK_INTEGRITY, "PRAGMA quick_check")                                                \
-    DB_STREAM_STATEMENTS(X)
+    DB_STREAM_STATEMENTS(X)                                                                    \
+    DB_FUNCTION_STATEMENTS(X)                                                                  \
+    DB_ASYNCQ_STATEMENTS(X)
 
 enum db_stmt_id {
 #define DB_STMT_ENUM(name, sql) name,
@@ -190,6 +228,9 @@ struct db {
 int db_open(const char *dir, bool ephemeral);
 /* Closes every connection; the threads that used them must have stopped. */
 void db_close(void);
+/* The state directory db_open() was given (function code lives beside awsemu.db); valid from
+ * db_open() until db_close(). */
+const char *db_dir(void);
 
 /* The calling thread's connection, opened on first use; NULL (logged) if it cannot open. */
 struct db *db_thread(void);

@@ -648,3 +648,35 @@ def path_clash(kind, clash, one, two):
     return re.compile(rf"^Invalid {kind}: Two document paths {clash} with each other; must "
                       rf"remove or rewrite one of these paths; path one: "
                       rf"({a}, path two: {b}|{b}, path two: {a})$")
+
+
+# --------------------------------------------------------------------------------------------
+# Lambda (control plane)
+
+LAMBDA_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/lambda-role"
+
+
+def function_arn(name, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT, qualifier=None):
+    arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+def make_zip(files=None, *, entries=None):
+    """A zip in memory: `files` maps names to text/bytes (mode 0644); `entries` is a list of
+    (zipfile.ZipInfo or name, data) written as given, for hostile or executable entries."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in (files or {"handler.py": "def handler(event, context):\n"
+                                                   "    return event\n"}).items():
+            z.writestr(name, data)
+        for info, data in entries or []:
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def lam(make_client):
+    """A boto3 Lambda client for the module's server."""
+    return make_client("lambda")
