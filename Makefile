@@ -19,15 +19,16 @@ SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/r
               server/dynamodb_number.c server/dynamodb_expr.c server/dynamodb_expr_parse.c \
               server/dynamodb_expr_legacy.c server/emuclock.c server/dynamodb_stream.c \
               server/streams.c server/lambda.c server/lambda_err.c server/lambda_function.c \
-              server/lambda_policy.c server/lambda_invoke.c
+              server/lambda_policy.c server/lambda_invoke.c server/lambda_esm.c \
+              server/events_pattern.c
 STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c storage/streams.c storage/asyncq.c \
-               storage/functions.c
+               storage/functions.c storage/mappings.c
 HANDLERS_SRCS = handlers/pool.c handlers/runtime_api.c handlers/invoke.c handlers/package.c
 LIB_SRCS  = $(SERVER_SRCS) $(HANDLERS_SRCS) $(STORAGE_SRCS)
 MAIN_SRC  = server/main.c
 UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c \
             tests/unit/test_dynamodb_expr.c tests/unit/test_dynamodb_number.c \
-            tests/unit/test_streams.c
+            tests/unit/test_streams.c tests/unit/test_events_pattern.c
 
 REL_DIR  = build/release
 ASAN_DIR = build/asan
@@ -40,7 +41,8 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 
 # Fuzz harnesses (clang libFuzzer): `make fuzz` explores for FUZZ_SECONDS each; `make test`
 # replays the stored corpora so every input ever found stays a regression test.
-FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c tests/fuzz/fuzz_dynamodb_request.c
+FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c tests/fuzz/fuzz_dynamodb_request.c \
+               tests/fuzz/fuzz_events_pattern.c
 FUZZ_BINS    = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I.
@@ -96,6 +98,11 @@ build/fuzz/fuzz_dynamodb_expr: tests/fuzz/fuzz_dynamodb_expr.c $(FUZZ_LIB_SRCS)
 build/fuzz/fuzz_dynamodb_request: tests/fuzz/fuzz_dynamodb_request.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+EVENTS_PATTERN_FUZZ_SRCS = server/events_pattern.c server/awserr.c server/buf.c
+build/fuzz/fuzz_events_pattern: tests/fuzz/fuzz_events_pattern.c $(EVENTS_PATTERN_FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(EVENTS_PATTERN_FUZZ_SRCS) -ljansson -lm
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \

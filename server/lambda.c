@@ -19,6 +19,7 @@
 #include "server/emuclock.h"
 #include "server/ids.h"
 #include "server/lambda_err.h"
+#include "server/lambda_esm.h"
 #include "server/lambda_function.h"
 #include "server/lambda_invoke.h"
 #include "server/lambda_policy.h"
@@ -104,6 +105,16 @@ static const struct lambda_op {
     {"DELETE", "/2017-03-31/tags/{}", "UntagResource", lambda_untag_resource, 204, OP_JSON},
     {"GET", "/2016-08-19/account-settings", "GetAccountSettings", lambda_get_account_settings,
      200, OP_JSON},
+    {"POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping",
+     lambda_create_event_source_mapping, 202, OP_JSON},
+    {"GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings",
+     lambda_list_event_source_mappings, 200, OP_JSON},
+    {"GET", "/2015-03-31/event-source-mappings/{}", "GetEventSourceMapping",
+     lambda_get_event_source_mapping, 200, OP_JSON},
+    {"PUT", "/2015-03-31/event-source-mappings/{}", "UpdateEventSourceMapping",
+     lambda_update_event_source_mapping, 202, OP_JSON},
+    {"DELETE", "/2015-03-31/event-source-mappings/{}", "DeleteEventSourceMapping",
+     lambda_delete_event_source_mapping, 202, OP_JSON},
 };
 
 #define MAX_PARAMS 2

@@ -15,6 +15,7 @@
 #include "server/ids.h"
 #include "server/lambda_err.h"
 #include "storage/functions.h"
+#include "storage/mappings.h"
 
 #define LOG_MODULE "lambda"
 #include "server/log.h"
@@ -923,7 +924,8 @@ int lambda_delete_function(struct req *req, const char *const *params, json_t *i
         return awserr_raise(err, LAMBDA_SERVICE, "Internal server error");
     struct st_function f = {.concurrency = -1};
     int rc = lambda__function_get(req, db, &ref, &f, err);
-    if (rc == 0 && st_functions_delete(db, f.id) < 0)
+    if (rc == 0 && (st_functions_delete(db, f.id) < 0 ||
+                    st_mappings_delete_function(db, req->account, req->region, f.name) < 0))
         rc = awserr_raise(err, LAMBDA_SERVICE, "Internal server error");
     if (rc == 0 && db_write_commit(db) < 0)
         rc = awserr_raise(err, LAMBDA_SERVICE, "Internal server error");

@@ -130,6 +130,28 @@ static const char *const migrations[] = {
     "  created REAL NOT NULL,"
     "  due REAL NOT NULL,"
     "  attempts INTEGER NOT NULL);",
+    /* 5: Lambda event source mappings and their per-shard checkpoints (storage/mappings.h). */
+    "CREATE TABLE lambda_esm ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  function TEXT NOT NULL,"
+    "  stream_arn TEXT NOT NULL,"
+    "  config TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  enabled INTEGER NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  last_modified REAL NOT NULL,"
+    "  last_result TEXT NOT NULL,"
+    "  UNIQUE (account, region, function, stream_arn));"
+    "CREATE INDEX lambda_esm_by_stream ON lambda_esm (stream_arn);"
+    "CREATE TABLE lambda_esm_checkpoints ("
+    "  mapping INTEGER NOT NULL,"
+    "  shard_id TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  updated REAL NOT NULL,"
+    "  PRIMARY KEY (mapping, shard_id)) WITHOUT ROWID;",
 };
 
 static struct {

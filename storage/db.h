@@ -135,6 +135,43 @@
       "SELECT id, request_id, region, function, qualifier, created, due, attempts"             \
       " FROM lambda_async_events ORDER BY id")
 
+/* X(name, sql) — storage/mappings.c's statements (Lambda event source mappings). */
+#define DB_MAPPING_COLUMNS                                                                     \
+    "id, uuid, account, region, function, stream_arn, config, state, enabled, created,"       \
+    " last_modified, last_result"
+#define DB_MAPPING_STATEMENTS(X)                                                               \
+    X(DB_MAPPINGS_INSERT,                                                                      \
+      "INSERT INTO lambda_esm (uuid, account, region, function, stream_arn, config, state,"   \
+      " enabled, created, last_modified, last_result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8," \
+      " ?9, ?10, ?11) ON CONFLICT DO NOTHING")                                                 \
+    X(DB_MAPPINGS_GET,                                                                         \
+      "SELECT " DB_MAPPING_COLUMNS " FROM lambda_esm WHERE account = ?1 AND region = ?2"       \
+      " AND uuid = ?3")                                                                        \
+    X(DB_MAPPINGS_FIND,                                                                        \
+      "SELECT " DB_MAPPING_COLUMNS " FROM lambda_esm WHERE account = ?1 AND region = ?2"       \
+      " AND function = ?3 AND stream_arn = ?4")                                                \
+    X(DB_MAPPINGS_UPDATE,                                                                      \
+      "UPDATE lambda_esm SET function = ?2, config = ?3, state = ?4, enabled = ?5,"            \
+      " last_modified = ?6 WHERE id = ?1")                                                     \
+    X(DB_MAPPINGS_DELETE, "DELETE FROM lambda_esm WHERE id = ?1")                              \
+    X(DB_MAPPINGS_DELETE_FUNCTION,                                                             \
+      "DELETE FROM lambda_esm WHERE account = ?1 AND region = ?2 AND function = ?3")           \
+    X(DB_MAPPINGS_LIST,                                                                        \
+      "SELECT " DB_MAPPING_COLUMNS " FROM lambda_esm WHERE account = ?1 AND region = ?2"       \
+      " AND (?3 IS NULL OR function = ?3) AND (?4 IS NULL OR stream_arn = ?4) AND id > ?5"     \
+      " ORDER BY id LIMIT ?6")                                                                 \
+    X(DB_MAPPINGS_RESULT_SET, "UPDATE lambda_esm SET last_result = ?2 WHERE id = ?1")          \
+    X(DB_CHECKPOINTS_GET,                                                                      \
+      "SELECT seq FROM lambda_esm_checkpoints WHERE mapping = ?1 AND shard_id = ?2")           \
+    X(DB_CHECKPOINTS_SET,                                                                      \
+      "INSERT INTO lambda_esm_checkpoints (mapping, shard_id, seq, updated)"                   \
+      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mapping, shard_id) DO UPDATE SET"                 \
+      " seq = excluded.seq, updated = excluded.updated")                                       \
+    X(DB_CHECKPOINTS_DELETE, "DELETE FROM lambda_esm_checkpoints WHERE mapping = ?1")          \
+    X(DB_CHECKPOINTS_DELETE_FUNCTION,                                                          \
+      "DELETE FROM lambda_esm_checkpoints WHERE mapping IN (SELECT id FROM lambda_esm"         \
+      " WHERE account = ?1 AND region = ?2 AND function = ?3)")
+
 /* X(name, sql) — every statement in the program, prepared per connection. */
 #define DB_STATEMENTS(X)                                                                       \
     X(DB_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE")                                                   \
@@ -206,7 +243,8 @@
     X(DB_CHECK_INTEGRITY, "PRAGMA quick_check")                                                \
     DB_STREAM_STATEMENTS(X)                                                                    \
     DB_FUNCTION_STATEMENTS(X)                                                                  \
-    DB_ASYNCQ_STATEMENTS(X)
+    DB_ASYNCQ_STATEMENTS(X)                                                                    \
+    DB_MAPPING_STATEMENTS(X)
 
 enum db_stmt_id {
 #define DB_STMT_ENUM(name, sql) name,
