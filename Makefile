@@ -55,8 +55,14 @@ FUZZ_LIB_SRCS = server/dynamodb_expr.c server/dynamodb_expr_parse.c server/dynam
 all: deps
 	@$(MAKE) --no-print-directory build/awsemu
 
-build/awsemu: $(REL_OBJS) $(REL_DIR)/server/main.o
+build/awsemu: $(REL_OBJS) $(REL_DIR)/server/main.o | build/awsemu-launch
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The first process of every Lambda handler instance (see handlers/launch.c), found next to
+# the server binary. libc only, no sanitizers: it must start fast and stay small.
+build/awsemu-launch build/asan/awsemu-launch: handlers/launch.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@ $<
 
 $(REL_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -64,7 +70,7 @@ $(REL_DIR)/%.o: %.c
 
 asan: build/asan/awsemu $(UNIT_BINS)
 
-build/asan/awsemu: $(ASAN_OBJS) $(ASAN_DIR)/server/main.o
+build/asan/awsemu: $(ASAN_OBJS) $(ASAN_DIR)/server/main.o | build/asan/awsemu-launch
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(ASAN_DIR)/%.o: %.c

@@ -81,6 +81,7 @@ static struct {
     unsigned ring_next;
     char *runtimes_dir;
     char *endpoint_url;
+    char *launcher; /* awsemu-launch next to the binary, or NULL (then no death signal) */
     char *python; /* resolved interpreter paths, found on first use */
     char *node;
     struct instance *instances;
@@ -809,12 +810,21 @@ static void instance_spawn(struct pool_invocation *inv)
     uv_timer_init(loop, &in->timer);
     in->timer.data = in;
     in->handles_open = 1;
-    char *argv[4], path[4096];
+    char *runtime[4], *argv[6], path[4096], parent[24];
     char **envp = NULL;
     int rc = 0;
     enum pool_outcome failure = POOL_FUNCTION_ERROR;
-    if (runtime_argv(in, argv, path) < 0)
+    if (runtime_argv(in, runtime, path) < 0)
         goto fail;
+    size_t k = 0;
+    if (pool.launcher) { /* awsemu-launch <our pid> <runtime argv>: dies with us */
+        snprintf(parent, sizeof parent, "%d", (int)getpid());
+        argv[k++] = pool.launcher;
+        argv[k++] = parent;
+    }
+    for (size_t i = 0; runtime[i]; i++)
+        argv[k++] = runtime[i];
+    argv[k] = NULL;
     failure = POOL_FAILED;
     if (!(in->api = rtapi_open(&rtapi_ops, in, &in->port)))
         goto fail;
@@ -988,6 +998,23 @@ void pool_function_changed(const char *account, const char *region, const char *
 /* ------------------------------------------------------------------------------------------ */
 /* Start, stop, introspection */
 
+/* awsemu-launch beside our own binary (build/, build/asan/, or the install directory). */
+static char *launcher_find(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char path[4200];
+    snprintf(path, sizeof path, "%s/awsemu-launch", exe);
+    return access(path, X_OK) == 0 ? xstrdup(path) : NULL;
+}
+
 static char *runtimes_find(const struct config *cfg)
 {
     if (cfg->runtimes_dir)
@@ -1019,6 +1046,10 @@ int pool_start(const struct config *cfg, int endpoint_port)
     pool.stopping = false;
     pool.stopped = false;
     pool.runtimes_dir = runtimes_find(cfg);
+    pool.launcher = launcher_find();
+    if (!pool.launcher)
+        LOG_WARN("awsemu-launch is not next to the awsemu binary: handler processes will not "
+                 "be killed if awsemu itself is killed with SIGKILL");
     const char *host = cfg->host;
     bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 || !*host;
     bool v6 = !any && strchr(host, ':');
@@ -1077,7 +1108,8 @@ void pool_stop(void)
     free(pool.endpoint_url);
     free(pool.python);
     free(pool.node);
-    pool.runtimes_dir = pool.endpoint_url = pool.python = pool.node = NULL;
+    free(pool.launcher);
+    pool.runtimes_dir = pool.endpoint_url = pool.python = pool.node = pool.launcher = NULL;
     pool.cfg = NULL;
 }
 
