@@ -6,9 +6,12 @@
 #           (and the size part below)
 #   size    awsemu alone: the same Query on a 10k-item and a 1M-item table
 #   update  UpdateItem (condition + ADD) vs PutItem of the same item size
+#   lambda  awsemu alone: bench/lambda.sh (Invoke of a Python handler: overhead,
+#           Invokes/s, cold start, RSS with 20 warm instances); its own table
+#           and bench/results/lambda.json
 # Run from anywhere; `make bench` builds awsemu first.
 # Prints a table and writes bench/results/latest.json.
-#   BENCH_ONLY=core,query,size,update  parts to run (comma-separated; default all)
+#   BENCH_ONLY=core,query,size,update,lambda  parts to run (comma-separated; default all)
 #   BENCH_DURATION=10      seconds per wrk run
 #   BENCH_SKIP_DYNALITE=1  measure awsemu alone (no ratios)
 #   BENCH_SKIP_AWSEMU=1    measure dynalite alone
@@ -45,10 +48,10 @@ export BENCH_DIR=bench   # where the wrk scripts find common.lua
 parts=()
 for p in ${ONLY//,/ }; do
   case $p in
-    all) parts+=(core query size update) ;;
+    all) parts+=(core query size update lambda) ;;
     query) parts+=(query size) ;;
-    core | size | update) parts+=("$p") ;;
-    *) echo "bench: BENCH_ONLY: unknown part '$p' (core, query, size, update)" >&2; exit 2 ;;
+    core | size | update | lambda) parts+=("$p") ;;
+    *) echo "bench: BENCH_ONLY: unknown part '$p' (core, query, size, update, lambda)" >&2; exit 2 ;;
   esac
 done
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
@@ -373,10 +376,22 @@ for part in core query size update; do
   "part_$part"
   part_end "$part"
 done
+lambda_rc=0
+if want lambda && [[ ${BENCH_SKIP_AWSEMU:-0} != 1 ]]; then  # its own servers, table and results file (bench/lambda.sh)
+  part_begin lambda
+  AWSEMU_BIN=$AWSEMU BENCH_DURATION=$DURATION bench/lambda.sh >"$tmp/lambda.txt" || lambda_rc=$?
+  part_end lambda
+fi
 # Fresh awsemu processes start in every part: a rebuild meanwhile mixes binaries.
 [[ $(bin_sum) == "$bin_at_start" ]] ||
   record "{\"kind\":\"warning\",\"text\":\"$AWSEMU changed during the run (sha256 $bin_at_start -> $(bin_sum)): parts may have measured different builds\"}"
 log "all parts: $(awk -v a="$(usec "$t_all")" -v b="$(usec "$EPOCHREALTIME")" 'BEGIN { printf "%.0f", (b - a) / 1e6 }') s"
 
-echo
-node bench/report.js "$records" bench/results/latest.json
+rc=0
+if [[ " ${parts[*]} " != " lambda " ]]; then
+  echo
+  node bench/report.js "$records" bench/results/latest.json || rc=$?
+fi
+[[ -s $tmp/lambda.txt ]] && cat "$tmp/lambda.txt"
+((rc)) || rc=$lambda_rc
+exit "$rc"

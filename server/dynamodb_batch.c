@@ -12,6 +12,7 @@
 
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
+#include "server/dynamodb_stream.h"
 #include "server/dynamodb_expr.h"
 #include "server/dynamodb_value.h"
 #include "storage/items.h"
@@ -340,6 +341,7 @@ static int write_ops_apply(struct db *db, struct write_op *ops, size_t n, struct
     }
     if (db_write_commit(db) < 0)
         return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    ddb__stream_committed();
     return 0;
 }
 

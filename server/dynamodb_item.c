@@ -547,7 +547,10 @@ static int write_begin(struct db *db, struct awserr *err)
 
 static int write_commit(struct db *db, struct awserr *err)
 {
-    return db_write_commit(db) < 0 ? awserr_raise(err, DDB_INTERNAL, "Internal server error") : 0;
+    if (db_write_commit(db) < 0)
+        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
+    ddb__stream_committed();
+    return 0;
 }
 
 int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/esm.h"
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
 #include "server/dynamodb_value.h"
@@ -118,6 +119,17 @@ static char *dump(const json_t *v)
 }
 
 /* Appends one record; new_item/old_item are NULL where the change has no such image. */
+/* This thread's open write transaction appended stream records. */
+static _Thread_local bool records_pending;
+
+void ddb__stream_committed(void)
+{
+    if (records_pending) {
+        records_pending = false;
+        esm_streams_changed();
+    }
+}
+
 static int record_append(struct db *db, const struct st_table *t, struct ddb_stream_change *c,
                          const char *event, const json_t *new_item, const json_t *old_item,
                          struct awserr *err)
@@ -134,6 +146,7 @@ static int record_append(struct db *db, const struct st_table *t, struct ddb_str
                                  .new_image = dump(new_image), .old_image = dump(old_image),
                                  .size = (int64_t)size};
     int rc = st_streams_record_append(db, &c->a, &r);
+    records_pending = records_pending || rc == 0;
     free((char *)r.keys);
     free((char *)r.new_image);
     free((char *)r.old_image);

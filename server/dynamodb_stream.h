@@ -53,6 +53,11 @@ int ddb__stream_change_remove(struct db *db, const struct st_table *t,
                               struct ddb_stream_change *c, int existed, struct awserr *err);
 void ddb__stream_change_close(struct ddb_stream_change *c);
 
+/* After a write transaction committed: when it appended stream records, the event source
+ * mappings are woken (handlers/esm.h). A rolled-back transaction's records only cost one
+ * spurious wake-up at the next commit. */
+void ddb__stream_committed(void);
+
 /* Makes the table's stream rows match spec (after CreateTable or UpdateTable stored it):
  * a new stream for a new LatestStreamLabel, the old one disabled. Inside the transaction. */
 int ddb__stream_sync(struct db *db, const struct req *req, const char *name,

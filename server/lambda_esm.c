@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/esm.h"
 #include "server/emuclock.h"
 #include "server/events_pattern.h"
 #include "server/ids.h"
@@ -375,12 +376,15 @@ static int conflict_check(const struct req *req, struct db *db, const char *func
     return rc;
 }
 
+/* Ends a write transaction; a committed change wakes the delivery workers. */
 static int finish(struct db *db, int rc, struct awserr *err)
 {
     if (rc == 0 && db_write_commit(db) < 0)
         return internal(err);
     if (rc < 0)
         db_write_rollback(db);
+    else
+        esm_mappings_changed();
     return rc;
 }
 
@@ -477,6 +481,40 @@ static int create_rules(const char *source, const char *position, struct awserr 
     return 0;
 }
 
+struct shard_marks {
+    struct st_shard *v;
+    size_t n, cap;
+};
+
+static void shard_mark(const struct st_shard *s, void *arg)
+{
+    struct shard_marks *l = arg;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 4;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = *s;
+}
+
+/* StartingPosition LATEST: every shard's checkpoint is its last record now, in the creating
+ * transaction, so exactly the records committed after the mapping are delivered
+ * (handlers/esm.h). 0 or -1. */
+static int latest_checkpoints(struct db *db, const struct st_mapping *m)
+{
+    struct st_stream *s = xmalloc(sizeof *s);
+    struct shard_marks l = {0};
+    int rc = st_streams_get(db, m->stream_arn, s) == 1 &&
+                     st_streams_shards(db, s->id, shard_mark, &l) >= 0
+                 ? 0
+                 : -1;
+    for (size_t i = 0; rc == 0 && i < l.n; i++)
+        rc = st_mappings_checkpoint_set(db, m->id, l.v[i].shard_id, l.v[i].last_seq,
+                                        m->created);
+    free(l.v);
+    free(s);
+    return rc;
+}
+
 static int create_store(struct req *req, const struct create_args *a, struct st_mapping *m,
                         struct awserr *err)
 {
@@ -501,6 +539,11 @@ static int create_store(struct req *req, const struct create_args *a, struct st_
         m->created = m->last_modified = now_ms();
         snprintf(m->last_result, sizeof m->last_result, "%s", FIRST_RESULT);
         if (st_mappings_create(db, m) != 1) /* the checks above rule out 0 */
+            rc = internal(err);
+        const char *position =
+            json_string_value(json_object_get(a->config, "StartingPosition"));
+        if (rc == 0 && position && strcmp(position, "LATEST") == 0 &&
+            latest_checkpoints(db, m) < 0)
             rc = internal(err);
     }
     return finish(db, rc, err);

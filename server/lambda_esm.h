@@ -3,9 +3,10 @@
  * UpdateEventSourceMapping, DeleteEventSourceMapping (shared/docs §4.5). Each is a
  * lambda_op_fn (lambda.h).
  *
- * Scope: the API only. Mappings are validated as Lambda validates them and stored
- *   (storage/mappings.h); nothing delivers records yet — the delivery worker reads the same
- *   rows and keeps its per-shard checkpoints there.
+ * Scope: the API. Mappings are validated as Lambda validates them and stored
+ *   (storage/mappings.h); the delivery worker (handlers/esm.h) reads the same rows and keeps
+ *   its per-shard checkpoints there. Every committed change wakes it (esm_mappings_changed);
+ *   a LATEST mapping is created with a checkpoint at each shard's last record.
  * States: awsemu has no asynchronous set-up, so a mapping is stored in its settled state
  *   ("Enabled" or "Disabled"); the write operations answer with the transitional state
  *   Lambda reports at that moment (Creating, Updating, Enabling, Disabling, Deleting), and

@@ -18,6 +18,7 @@
 #include "server/config.h"
 #include "server/dynamodb_stream.h"
 #include "server/engine.h"
+#include "handlers/esm.h"
 #include "handlers/invoke.h"
 #include "handlers/pool.h"
 #include "server/http.h"
@@ -69,12 +70,17 @@ static void print_ready(const struct config *cfg, int port)
     fflush(stdout);
 }
 
-/* Once a second on the engine thread: stream upkeep, and async invocations coming due. */
+/* Once a second on the engine thread: stream upkeep, async invocations coming due, and
+ * event source mapping retries. */
 static void engine_tick(void)
 {
     ddbs_tick();
     invoke_async_tick();
+    esm_tick();
 }
+
+static const struct esm_hooks esm_hooks = {lambda_invoke_loader, ddbs_record_json,
+                                           ddb__stream_retention};
 
 static int wait_for_stop_signal(const sigset_t *set)
 {
@@ -123,6 +129,7 @@ int main(int argc, char **argv)
         goto stop_engine;
     pool_start(&cfg, port);
     invoke_async_start(lambda_invoke_loader);
+    esm_start(&esm_hooks);
     print_ready(&cfg, port);
     int sig = wait_for_stop_signal(&stop_signals);
     LOG_INFO("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -131,6 +138,7 @@ int main(int argc, char **argv)
      * handlers still running are killed and their callers answered. */
     http_quiesce();
     http_drain(2000);
+    esm_stop();
     invoke_async_stop();
     pool_stop();
     http_stop();

@@ -492,6 +492,23 @@ static void image_set(json_t *dst, const char *name, const char *text)
         json_object_set_new(dst, name, v);
 }
 
+json_t *ddbs_record_json(const struct st_stream *s, int64_t shard,
+                         const struct st_stream_record *r)
+{
+    char seq[DDBS_SEQ_LEN + 1], id[33];
+    ddbs_seq_format(r->seq, seq);
+    event_id(shard, r->seq, id);
+    json_t *ddb = json_pack("{s:I, s:s, s:I, s:s}", "ApproximateCreationDateTime",
+                            (json_int_t)floor(r->created), "SequenceNumber", seq, "SizeBytes",
+                            (json_int_t)r->size, "StreamViewType", s->view_type);
+    image_set(ddb, "Keys", r->keys);
+    image_set(ddb, "NewImage", r->new_image);
+    image_set(ddb, "OldImage", r->old_image);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "eventID", id, "eventName", r->event,
+                     "eventVersion", "1.1", "eventSource", "aws:dynamodb", "awsRegion",
+                     s->region, "dynamodb", ddb);
+}
+
 static int record_one(const struct st_stream_record *r, void *arg)
 {
     struct records_ctx *c = arg;
@@ -501,20 +518,7 @@ static int record_one(const struct st_stream_record *r, void *arg)
     if (json_array_size(c->records) && c->bytes + bytes > GET_RECORDS_MAX_BYTES)
         return 0;
     c->bytes += bytes;
-    char seq[DDBS_SEQ_LEN + 1], id[33];
-    ddbs_seq_format(r->seq, seq);
-    event_id(c->shard, r->seq, id);
-    json_t *ddb = json_pack("{s:I, s:s, s:I, s:s}", "ApproximateCreationDateTime",
-                            (json_int_t)floor(r->created), "SequenceNumber", seq, "SizeBytes",
-                            (json_int_t)r->size, "StreamViewType", c->stream->view_type);
-    image_set(ddb, "Keys", r->keys);
-    image_set(ddb, "NewImage", r->new_image);
-    image_set(ddb, "OldImage", r->old_image);
-    json_array_append_new(c->records,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "eventID", id, "eventName",
-                                    r->event, "eventVersion", "1.1", "eventSource",
-                                    "aws:dynamodb", "awsRegion", c->stream->region, "dynamodb",
-                                    ddb));
+    json_array_append_new(c->records, ddbs_record_json(c->stream, c->shard, r));
     c->next = r->seq + 1;
     return 1;
 }

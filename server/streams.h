@@ -35,6 +35,13 @@ void ddbs_seq_format(int64_t seq, char out[DDBS_SEQ_LEN + 1]);
 /* Parses a wire sequence number; false when s is not one this server issues. */
 bool ddbs_seq_parse(const char *s, int64_t *seq);
 
+/* Record r of stream s, in shard storage id `shard`, in GetRecords' wire form (a new
+ * reference). The event source mapping worker delivers the same shape (handlers/esm.h). */
+struct st_stream;
+struct st_stream_record;
+json_t *ddbs_record_json(const struct st_stream *s, int64_t shard,
+                         const struct st_stream_record *r);
+
 /* A decoded shard iterator. */
 struct ddbs_iterator {
     char arn[1100];

@@ -160,6 +160,8 @@
       "SELECT " DB_MAPPING_COLUMNS " FROM lambda_esm WHERE account = ?1 AND region = ?2"       \
       " AND (?3 IS NULL OR function = ?3) AND (?4 IS NULL OR stream_arn = ?4) AND id > ?5"     \
       " ORDER BY id LIMIT ?6")                                                                 \
+    X(DB_MAPPINGS_ALL,                                                                         \
+      "SELECT " DB_MAPPING_COLUMNS " FROM lambda_esm WHERE id > ?1 ORDER BY id LIMIT ?2")      \
     X(DB_MAPPINGS_RESULT_SET, "UPDATE lambda_esm SET last_result = ?2 WHERE id = ?1")          \
     X(DB_CHECKPOINTS_GET,                                                                      \
       "SELECT seq FROM lambda_esm_checkpoints WHERE mapping = ?1 AND shard_id = ?2")           \

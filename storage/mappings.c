@@ -154,17 +154,9 @@ static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
         sqlite3_bind_null(st, col);
 }
 
-int st_mappings_list(struct db *db, const char *account, const char *region,
-                     const char *function, const char *stream_arn, int64_t after_id, int limit,
-                     st_mapping_cb fn, void *arg)
+/* Steps a statement of DB_MAPPING_COLUMNS rows, calling fn for each. */
+static int rows_visit(struct db *db, sqlite3_stmt *st, st_mapping_cb fn, void *arg)
 {
-    sqlite3_stmt *st = db_stmt(db, DB_MAPPINGS_LIST);
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
-    bind_text_or_null(st, 3, function);
-    bind_text_or_null(st, 4, stream_arn);
-    sqlite3_bind_int64(st, 5, after_id);
-    sqlite3_bind_int(st, 6, limit);
     int n = 0, rc;
     struct st_mapping *m = xmalloc(sizeof *m); /* ~1.3 KB: off the HTTP thread's stack */
     while ((rc = db_step(st)) == SQLITE_ROW) {
@@ -178,6 +170,28 @@ int st_mappings_list(struct db *db, const char *account, const char *region,
     db_stmt_done(st);
     free(m);
     return n;
+}
+
+int st_mappings_list(struct db *db, const char *account, const char *region,
+                     const char *function, const char *stream_arn, int64_t after_id, int limit,
+                     st_mapping_cb fn, void *arg)
+{
+    sqlite3_stmt *st = db_stmt(db, DB_MAPPINGS_LIST);
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, function);
+    bind_text_or_null(st, 4, stream_arn);
+    sqlite3_bind_int64(st, 5, after_id);
+    sqlite3_bind_int(st, 6, limit);
+    return rows_visit(db, st, fn, arg);
+}
+
+int st_mappings_all(struct db *db, int64_t after_id, int limit, st_mapping_cb fn, void *arg)
+{
+    sqlite3_stmt *st = db_stmt(db, DB_MAPPINGS_ALL);
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, limit);
+    return rows_visit(db, st, fn, arg);
 }
 
 int st_mappings_result_set(struct db *db, int64_t id, const char *result)

@@ -77,6 +77,9 @@ int st_mappings_list(struct db *db, const char *account, const char *region,
                      const char *function, const char *stream_arn, int64_t after_id, int limit,
                      st_mapping_cb fn, void *arg);
 
+/* Like st_mappings_list() over every account and region: the delivery worker. */
+int st_mappings_all(struct db *db, int64_t after_id, int limit, st_mapping_cb fn, void *arg);
+
 /* Sets mapping id's LastProcessingResult (the delivery worker). 0 or -1. */
 int st_mappings_result_set(struct db *db, int64_t id, const char *result);
 
