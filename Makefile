@@ -23,7 +23,8 @@ SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/r
               server/events_pattern.c
 STORAGE_SRCS = storage/db.c storage/tables.c storage/items.c storage/streams.c storage/asyncq.c \
                storage/functions.c storage/mappings.c
-HANDLERS_SRCS = handlers/pool.c handlers/runtime_api.c handlers/invoke.c handlers/package.c handlers/esm.c
+HANDLERS_SRCS = handlers/pool.c handlers/runtime_api.c handlers/invoke.c handlers/package.c handlers/esm.c \
+                handlers/ledger.c handlers/settle.c
 LIB_SRCS  = $(SERVER_SRCS) $(HANDLERS_SRCS) $(STORAGE_SRCS)
 MAIN_SRC  = server/main.c
 UNIT_SRCS = tests/unit/test_sigv4.c tests/unit/test_route.c tests/unit/test_dynamodb_value.c \

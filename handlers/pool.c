@@ -83,6 +83,8 @@ static struct {
     char *endpoint_url;
     char *launcher; /* awsemu-launch next to the binary, or NULL (then no death signal) */
     char *python; /* resolved interpreter paths, found on first use */
+    pthread_t python_resolver; /* resolving a wrapper script's interpreter at start-up */
+    bool python_resolving;
     char *node;
     struct instance *instances;
     int count; /* instances not yet freed */
@@ -743,6 +745,10 @@ static int runtime_argv(struct instance *in, char *argv[4], char path[4096])
 {
     const char *rt = in->fn->runtime;
     if (strncmp(rt, "python", 6) == 0) {
+        if (!pool.python && pool.python_resolving) {
+            pthread_join(pool.python_resolver, NULL); /* sets pool.python */
+            pool.python_resolving = false;
+        }
         if (!pool.python)
             pool.python = interpreter(pool.cfg->python,
                                       "-c 'import sys; print(sys.executable)'");
@@ -1040,12 +1046,52 @@ static char *runtimes_find(const struct config *cfg)
     return xstrdup("/usr/share/awsemu/runtimes");
 }
 
+/* True when name (a path, or a command looked up on PATH) is a script ("#!"), such as a
+ * pyenv or asdf shim: running one costs a shell and a version lookup, 100-200 ms. */
+static bool is_wrapper_script(const char *name)
+{
+    char path[4096];
+    if (strchr(name, '/')) {
+        snprintf(path, sizeof path, "%s", name);
+    } else {
+        const char *dirs = getenv("PATH");
+        bool found = false;
+        for (const char *d = dirs; d && *d && !found;) {
+            size_t n = strcspn(d, ":");
+            snprintf(path, sizeof path, "%.*s/%s", (int)n, d, name);
+            found = access(path, X_OK) == 0;
+            d += n + (d[n] == ':');
+        }
+        if (!found)
+            return false;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char magic[2] = {0};
+    size_t n = fread(magic, 1, 2, f);
+    fclose(f);
+    return n == 2 && magic[0] == '#' && magic[1] == '!';
+}
+
+static void *resolve_python(void *arg)
+{
+    (void)arg;
+    pool.python = interpreter(pool.cfg->python, "-c 'import sys; print(sys.executable)'");
+    return NULL;
+}
+
 int pool_start(const struct config *cfg, int endpoint_port)
 {
     pool.cfg = cfg;
     pool.stopping = false;
     pool.stopped = false;
     pool.runtimes_dir = runtimes_find(cfg);
+    /* A wrapper script would cost the first Python cold start its run time: find the real
+     * interpreter now, beside start-up, so that the first invocation need not wait. */
+    pool.python_resolving =
+        is_wrapper_script(cfg->python) &&
+        pthread_create(&pool.python_resolver, NULL, resolve_python, NULL) == 0;
     pool.launcher = launcher_find();
     if (!pool.launcher)
         LOG_WARN("awsemu-launch is not next to the awsemu binary: handler processes will not "
@@ -1106,6 +1152,10 @@ void pool_stop(void)
     }
     free(pool.runtimes_dir);
     free(pool.endpoint_url);
+    if (pool.python_resolving) {
+        pthread_join(pool.python_resolver, NULL);
+        pool.python_resolving = false;
+    }
     free(pool.python);
     free(pool.node);
     free(pool.launcher);

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "handlers/invoke.h"
+#include "handlers/ledger.h"
 #include "handlers/pool.h"
+#include "handlers/settle.h"
 #include "server/awsjson.h"
 #include "server/emuclock.h"
 #include "server/streams.h"
@@ -114,6 +116,47 @@ static int lambda_async(struct req *req, json_t **out, struct awserr *err)
     return 0;
 }
 
+/* Runs on the engine thread once the barrier is reached or timed out: answers the request. */
+static void settle_done(json_t *result, void *ctx)
+{
+    struct req *req = ctx;
+    awsjson_body_write(req, result);
+    json_decref(result);
+    awsjson_reply_write(req, ADMIN_CONTENT_TYPE, false);
+    req_resume(req);
+}
+
+/* The settle barrier (handlers/settle.h): {"timeout_seconds": N} (default 30, at most 600). */
+static int settle(struct req *req, json_t **out, struct awserr *err)
+{
+    double timeout = 30;
+    if (req->body.len) {
+        json_t *in = json_loadb(req->body.data, req->body.len, 0, NULL);
+        json_t *t = json_object_get(in, "timeout_seconds");
+        bool ok = json_is_object(in) && (!t || json_is_number(t));
+        if (t && ok)
+            timeout = json_number_value(t);
+        json_decref(in);
+        if (!ok || !(timeout >= 0 && timeout <= 600))
+            return awserr_raise(err, ADMIN_BAD_REQUEST,
+                                "expected {\"timeout_seconds\": N} with 0 <= N <= 600");
+    }
+    struct engine_job *job = settle_job(timeout, settle_done, req);
+    if (!job)
+        return awserr_raise(err, AWSERR_INTERNAL, "cannot read the delivery state");
+    req_defer(req, job);
+    *out = NULL;
+    return 0;
+}
+
+/* The delivery ledger: ?mapping=UUID and ?sequence=N narrow it. */
+static int esm_ledger(struct req *req, json_t **out, struct awserr *err)
+{
+    (void)err;
+    *out = ledger_describe(req_query(req, "mapping"), req_query(req, "sequence"));
+    return 0;
+}
+
 static const struct {
     const char *method;
     const char *path;
@@ -127,6 +170,8 @@ static const struct {
     {"GET", "/_awsemu/lambda/instances", lambda_instances, "LambdaInstances"},
     {"GET", "/_awsemu/lambda/async", lambda_async, "LambdaAsync"},
     {"GET", "/_awsemu/lambda/logs", lambda_logs, "LambdaLogs"},
+    {"POST", "/_awsemu/settle", settle, "Settle"},
+    {"GET", "/_awsemu/esm/ledger", esm_ledger, "EsmLedger"},
 };
 
 void admin_dispatch(struct req *req)
@@ -147,6 +192,8 @@ void admin_dispatch(struct req *req)
         awsjson_error_write(req, ADMIN_CONTENT_TYPE, false);
         return;
     }
+    if (req->suspend) /* answered later (settle) */
+        return;
     awsjson_body_write(req, out);
     json_decref(out);
     awsjson_reply_write(req, ADMIN_CONTENT_TYPE, false);

@@ -20,6 +20,7 @@
 #include "server/engine.h"
 #include "handlers/esm.h"
 #include "handlers/invoke.h"
+#include "handlers/ledger.h"
 #include "handlers/pool.h"
 #include "server/http.h"
 #include "server/lambda_invoke.h"
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
 stop_engine:
     engine_stop();
 close_db:
+    ledger_clear();
     st_tables_cache_clear();
     db_close();
 out:

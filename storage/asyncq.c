@@ -117,3 +117,26 @@ json_t *st_asyncq_list(struct db *db)
     db_stmt_done(st);
     return list;
 }
+
+static int scalar(struct db *db, sqlite3_stmt *st, int64_t *out)
+{
+    int rc = db_step(st), ret = 0;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        ret = db_fail(db, st, rc);
+    db_stmt_done(st);
+    return ret;
+}
+
+int st_asyncq_max_id(struct db *db, int64_t *id)
+{
+    return scalar(db, db_stmt(db, DB_ASYNCQ_MAX_ID), id);
+}
+
+int st_asyncq_count_upto(struct db *db, int64_t max_id, int64_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, DB_ASYNCQ_COUNT_UPTO);
+    sqlite3_bind_int64(st, 1, max_id);
+    return scalar(db, st, n);
+}

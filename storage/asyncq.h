@@ -38,6 +38,10 @@ int st_asyncq_due(struct db *db, double now, int64_t after, struct st_async_even
                   int max, int *n);
 int st_asyncq_retry(struct db *db, int64_t id, int attempts, double due);
 int st_asyncq_delete(struct db *db, int64_t id);
+/* The highest event id stored so far (0 when none ever was). 0 or -1. */
+int st_asyncq_max_id(struct db *db, int64_t *id);
+/* How many stored events have id <= max_id. 0 or -1. */
+int st_asyncq_count_upto(struct db *db, int64_t max_id, int64_t *n);
 /* Every queued event's metadata (not payloads), for introspection: a new JSON array. */
 json_t *st_asyncq_list(struct db *db);
 

@@ -133,7 +133,11 @@
     X(DB_ASYNCQ_DELETE, "DELETE FROM lambda_async_events WHERE id = ?1")                       \
     X(DB_ASYNCQ_LIST,                                                                          \
       "SELECT id, request_id, region, function, qualifier, created, due, attempts"             \
-      " FROM lambda_async_events ORDER BY id")
+      " FROM lambda_async_events ORDER BY id")                                                 \
+    X(DB_ASYNCQ_MAX_ID,                                                                        \
+      "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'lambda_async_events'),"  \
+      " 0)")                                                                                   \
+    X(DB_ASYNCQ_COUNT_UPTO, "SELECT count(*) FROM lambda_async_events WHERE id <= ?1")
 
 /* X(name, sql) — storage/mappings.c's statements (Lambda event source mappings). */
 #define DB_MAPPING_COLUMNS                                                                     \
