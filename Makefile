@@ -43,7 +43,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 # Fuzz harnesses (clang libFuzzer): `make fuzz` explores for FUZZ_SECONDS each; `make test`
 # replays the stored corpora so every input ever found stays a regression test.
 FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c tests/fuzz/fuzz_dynamodb_request.c \
-               tests/fuzz/fuzz_events_pattern.c
+               tests/fuzz/fuzz_events_pattern.c tests/fuzz/fuzz_lambda_request.c
 FUZZ_BINS    = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I.
@@ -102,7 +102,7 @@ build/fuzz/fuzz_dynamodb_expr: tests/fuzz/fuzz_dynamodb_expr.c $(FUZZ_LIB_SRCS)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) -ljansson -lcrypto -lm
 
 # The request harness links the whole server library (everything but main).
-build/fuzz/fuzz_dynamodb_request: tests/fuzz/fuzz_dynamodb_request.c $(LIB_SRCS)
+build/fuzz/fuzz_dynamodb_request build/fuzz/fuzz_lambda_request: build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
