@@ -9,9 +9,12 @@
 #   lambda  awsemu alone: bench/lambda.sh (Invoke of a Python handler: overhead,
 #           Invokes/s, cold start, RSS with 20 warm instances); its own table
 #           and bench/results/lambda.json
+#   esm     awsemu alone: bench/esm.sh (stream record -> Python handler through
+#           an event source mapping: latency, sustained 5,000 writes/s); its own
+#           table and bench/results/esm.json
 # Run from anywhere; `make bench` builds awsemu first.
 # Prints a table and writes bench/results/latest.json.
-#   BENCH_ONLY=core,query,size,update,lambda  parts to run (comma-separated; default all)
+#   BENCH_ONLY=core,query,size,update,lambda,esm  parts to run (comma-separated; default all)
 #   BENCH_DURATION=10      seconds per wrk run
 #   BENCH_SKIP_DYNALITE=1  measure awsemu alone (no ratios)
 #   BENCH_SKIP_AWSEMU=1    measure dynalite alone
@@ -48,10 +51,10 @@ export BENCH_DIR=bench   # where the wrk scripts find common.lua
 parts=()
 for p in ${ONLY//,/ }; do
   case $p in
-    all) parts+=(core query size update lambda) ;;
+    all) parts+=(core query size update lambda esm) ;;
     query) parts+=(query size) ;;
-    core | size | update | lambda) parts+=("$p") ;;
-    *) echo "bench: BENCH_ONLY: unknown part '$p' (core, query, size, update, lambda)" >&2; exit 2 ;;
+    core | size | update | lambda | esm) parts+=("$p") ;;
+    *) echo "bench: BENCH_ONLY: unknown part '$p' (core, query, size, update, lambda, esm)" >&2; exit 2 ;;
   esac
 done
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
@@ -382,16 +385,26 @@ if want lambda && [[ ${BENCH_SKIP_AWSEMU:-0} != 1 ]]; then  # its own servers, t
   AWSEMU_BIN=$AWSEMU BENCH_DURATION=$DURATION bench/lambda.sh >"$tmp/lambda.txt" || lambda_rc=$?
   part_end lambda
 fi
+esm_rc=0
+if want esm && [[ ${BENCH_SKIP_AWSEMU:-0} != 1 ]]; then  # its own servers, table and results file (bench/esm.sh)
+  part_begin esm
+  AWSEMU_BIN=$AWSEMU bench/esm.sh >"$tmp/esm.txt" || esm_rc=$?
+  part_end esm
+fi
 # Fresh awsemu processes start in every part: a rebuild meanwhile mixes binaries.
 [[ $(bin_sum) == "$bin_at_start" ]] ||
   record "{\"kind\":\"warning\",\"text\":\"$AWSEMU changed during the run (sha256 $bin_at_start -> $(bin_sum)): parts may have measured different builds\"}"
 log "all parts: $(awk -v a="$(usec "$t_all")" -v b="$(usec "$EPOCHREALTIME")" 'BEGIN { printf "%.0f", (b - a) / 1e6 }') s"
 
 rc=0
-if [[ " ${parts[*]} " != " lambda " ]]; then
+others=0  # parts that report.js summarises (lambda and esm print their own tables)
+for p in "${parts[@]}"; do [[ $p == lambda || $p == esm ]] || others=1; done
+if ((others)); then
   echo
   node bench/report.js "$records" bench/results/latest.json || rc=$?
 fi
 [[ -s $tmp/lambda.txt ]] && cat "$tmp/lambda.txt"
+[[ -s $tmp/esm.txt ]] && { echo; cat "$tmp/esm.txt"; }
 ((rc)) || rc=$lambda_rc
+((rc)) || rc=$esm_rc
 exit "$rc"

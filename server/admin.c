@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "handlers/esm.h"
 #include "handlers/invoke.h"
 #include "handlers/ledger.h"
 #include "handlers/pool.h"
@@ -157,6 +158,14 @@ static int esm_ledger(struct req *req, json_t **out, struct awserr *err)
     return 0;
 }
 
+/* Batches event source mappings gave up on, with their OnFailure records: ?mapping=UUID. */
+static int esm_failures(struct req *req, json_t **out, struct awserr *err)
+{
+    if (!(*out = esm_failures_describe(req_query(req, "mapping"))))
+        return awserr_raise(err, ADMIN_INTERNAL, "cannot read the failed batches");
+    return 0;
+}
+
 static const struct {
     const char *method;
     const char *path;
@@ -172,6 +181,7 @@ static const struct {
     {"GET", "/_awsemu/lambda/logs", lambda_logs, "LambdaLogs"},
     {"POST", "/_awsemu/settle", settle, "Settle"},
     {"GET", "/_awsemu/esm/ledger", esm_ledger, "EsmLedger"},
+    {"GET", "/_awsemu/esm/failures", esm_failures, "EsmFailures"},
 };
 
 void admin_dispatch(struct req *req)

@@ -152,6 +152,17 @@ static const char *const migrations[] = {
     "  seq INTEGER NOT NULL,"
     "  updated REAL NOT NULL,"
     "  PRIMARY KEY (mapping, shard_id)) WITHOUT ROWID;",
+    /* 6: batches event source mappings gave up on, with their OnFailure metadata
+     * (storage/mappings.h). */
+    "CREATE TABLE lambda_esm_failures ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  mapping_uuid TEXT NOT NULL,"
+    "  function TEXT NOT NULL,"
+    "  destination TEXT,"
+    "  condition TEXT NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  info TEXT NOT NULL);"
+    "CREATE INDEX lambda_esm_failures_by_mapping ON lambda_esm_failures (mapping_uuid, id);",
 };
 
 static struct {

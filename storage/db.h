@@ -176,7 +176,14 @@
     X(DB_CHECKPOINTS_DELETE, "DELETE FROM lambda_esm_checkpoints WHERE mapping = ?1")          \
     X(DB_CHECKPOINTS_DELETE_FUNCTION,                                                          \
       "DELETE FROM lambda_esm_checkpoints WHERE mapping IN (SELECT id FROM lambda_esm"         \
-      " WHERE account = ?1 AND region = ?2 AND function = ?3)")
+      " WHERE account = ?1 AND region = ?2 AND function = ?3)")                             \
+    X(DB_ESM_FAILURES_INSERT,                                                                  \
+      "INSERT INTO lambda_esm_failures (mapping_uuid, function, destination, condition,"       \
+      " created, info) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                        \
+    X(DB_ESM_FAILURES_LIST,                                                                    \
+      "SELECT id, mapping_uuid, function, destination, condition, created, info"               \
+      " FROM lambda_esm_failures WHERE (?1 IS NULL OR mapping_uuid = ?1) AND id > ?2"          \
+      " ORDER BY id LIMIT ?3")
 
 /* X(name, sql) — every statement in the program, prepared per connection. */
 #define DB_STATEMENTS(X)                                                                       \

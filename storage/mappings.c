@@ -230,3 +230,46 @@ int st_mappings_checkpoint_set(struct db *db, int64_t id, const char *shard_id, 
     sqlite3_bind_double(st, 4, now);
     return db_stmt_exec(db, st);
 }
+
+int st_mappings_failure_add(struct db *db, struct st_esm_failure *f)
+{
+    assert(db_in_transaction(db));
+    sqlite3_stmt *st = db_stmt(db, DB_ESM_FAILURES_INSERT);
+    sqlite3_bind_text(st, 1, f->mapping_uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f->function, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, f->destination);
+    sqlite3_bind_text(st, 4, f->condition, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 5, f->created);
+    sqlite3_bind_text(st, 6, f->info, -1, SQLITE_STATIC);
+    if (db_stmt_exec(db, st) < 0)
+        return -1;
+    f->id = sqlite3_last_insert_rowid(db_conn(db));
+    return 0;
+}
+
+int st_mappings_failures(struct db *db, const char *mapping_uuid, int64_t after_id, int limit,
+                         st_esm_failure_cb fn, void *arg)
+{
+    sqlite3_stmt *st = db_stmt(db, DB_ESM_FAILURES_LIST);
+    bind_text_or_null(st, 1, mapping_uuid);
+    sqlite3_bind_int64(st, 2, after_id);
+    sqlite3_bind_int(st, 3, limit);
+    int n = 0, rc;
+    while ((rc = db_step(st)) == SQLITE_ROW) {
+        struct st_esm_failure f = {
+            .id = sqlite3_column_int64(st, 0),
+            .mapping_uuid = (const char *)sqlite3_column_text(st, 1),
+            .function = (const char *)sqlite3_column_text(st, 2),
+            .destination = (const char *)sqlite3_column_text(st, 3),
+            .condition = (const char *)sqlite3_column_text(st, 4),
+            .created = sqlite3_column_double(st, 5),
+            .info = (const char *)sqlite3_column_text(st, 6),
+        };
+        fn(&f, arg);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        n = db_fail(db, st, rc);
+    db_stmt_done(st);
+    return n;
+}

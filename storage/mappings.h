@@ -90,4 +90,26 @@ int st_mappings_checkpoint_get(struct db *db, int64_t id, const char *shard_id, 
 int st_mappings_checkpoint_set(struct db *db, int64_t id, const char *shard_id, int64_t seq,
                                double now);
 
+/* A batch a mapping gave up on (retries exhausted, records too old): kept here whether or not
+ * the mapping has an OnFailure destination (awsemu has no SQS/SNS to send it to), with the
+ * metadata Lambda would send there (info, JSON text). Rows outlive their mapping. */
+struct st_esm_failure {
+    int64_t id;              /* set by _failure_add; the listing marker */
+    const char *mapping_uuid;
+    const char *function;
+    const char *destination; /* OnFailure destination ARN, or NULL */
+    const char *condition;   /* "RetryAttemptsExhausted", "RecordAgeExceeded" */
+    double created;          /* epoch seconds */
+    const char *info;        /* the OnFailure record, JSON text */
+};
+
+/* Stores f (inside db_write_begin(); f->id set). 0 or -1. */
+int st_mappings_failure_add(struct db *db, struct st_esm_failure *f);
+
+/* Calls fn for up to limit failures with id > after_id, oldest first, only mapping_uuid's
+ * when it is not NULL; f and its strings are borrowed for the call. Returns the count, -1. */
+typedef void (*st_esm_failure_cb)(const struct st_esm_failure *f, void *arg);
+int st_mappings_failures(struct db *db, const char *mapping_uuid, int64_t after_id, int limit,
+                         st_esm_failure_cb fn, void *arg);
+
 #endif

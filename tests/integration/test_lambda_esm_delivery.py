@@ -5,16 +5,21 @@ python_stream_recorder: it appends each batch it receives to a file the test rea
 Covered: INSERT/MODIFY/REMOVE records in order, each GetRecords' record plus eventSourceARN;
 TRIM_HORIZON and LATEST; FilterCriteria; disabled and re-enabled mappings; retries after a
 function error (MaximumRetryAttempts) and giving up on a batch; a restart resuming at the
-checkpoint."""
+checkpoint; BisectBatchOnFunctionError; ReportBatchItemFailures; MaximumRecordAgeInSeconds;
+given-up batches and their OnFailure record (GET /_awsemu/esm/failures); ParallelizationFactor
+keeping per-key order; MaximumBatchingWindowInSeconds; tumbling windows; the delivery ledger
+(GET /_awsemu/esm/ledger)."""
 
 import io
 import json
+import re
 import zipfile
+from collections import defaultdict
 
 import pytest
 
-from conftest import (LAMBDA_ROLE, REPO_ROOT, Server, make_boto3_client, poll_until,
-                      table_spec, unique_name)
+from conftest import (LAMBDA_ROLE, REPO_ROOT, Server, http_request, make_boto3_client,
+                      poll_until, table_spec, unique_name)
 
 FIXTURE = REPO_ROOT / "fixtures" / "lambda" / "python_stream_recorder"
 DEADLINE = 10.0
@@ -186,6 +191,253 @@ def test_retries_exhausted_skip_the_batch(ddb, lam, recorder):
     put(ddb, table, "t")  # the checkpoint moved past "s": the next batch holds "t" alone
     assert poll_until(lambda: len(rec.batches()) >= 3, timeout=DEADLINE)
     assert keys(rec.batches()[2]["records"]) == [("INSERT", "t")]
+
+
+def admin_get(endpoint, path):
+    resp = http_request(endpoint, "GET", path)
+    assert resp.status == 200, resp
+    return resp.json()
+
+
+def failures(endpoint, uuid):
+    return admin_get(endpoint, f"/_awsemu/esm/failures?mapping={uuid}")["failures"]
+
+
+def wait_failures(endpoint, uuid, n=1):
+    assert poll_until(lambda: len(failures(endpoint, uuid)) >= n, timeout=DEADLINE), \
+        failures(endpoint, uuid)
+    return failures(endpoint, uuid)
+
+
+def seq(record):
+    return record["dynamodb"]["SequenceNumber"]
+
+
+ISO_SECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def test_bisect_isolates_the_poison_record(ddb, lam, endpoint, recorder):
+    table, arn = new_table(ddb)
+    for pk in ("a", "b", "poison", "c"):  # written first: TRIM_HORIZON reads them as one batch
+        put(ddb, table, pk)
+    rec = recorder("fail_on_poison")
+    # §4.5: "With BisectBatchOnFunctionError the batch is split in two on error (bisection
+    # does not consume retries)."
+    uuid = lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                           StartingPosition="TRIM_HORIZON", BatchSize=10,
+                                           BisectBatchOnFunctionError=True,
+                                           MaximumRetryAttempts=0)["UUID"]
+    [failed] = wait_failures(endpoint, uuid)
+    assert poll_until(lambda: len(rec.records()) >= 3, timeout=DEADLINE), rec.batches()
+    assert keys(rec.records()) == [("INSERT", "a"), ("INSERT", "b"), ("INSERT", "c")]
+    sizes = [(len(b["records"]), b["failed"]) for b in rec.batches()]
+    assert sizes == [(4, True), (2, False), (2, True), (1, True), (1, False)], sizes
+    poison = rec.batches()[3]["records"][0]
+    info = failed["info"]["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == seq(poison)
+    assert failed["info"]["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failed["destination"] is None
+
+
+def test_partial_batch_failure_retries_from_the_failed_record(ddb, lam, recorder):
+    table, arn = new_table(ddb)
+    for i in range(5):
+        put(ddb, table, f"k{i}")
+    rec = recorder("fail_third_once")
+    # §7.4: "Lambda checkpoints at the lowest sequence number and retries from there".
+    uuid = lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                           StartingPosition="TRIM_HORIZON", BatchSize=10,
+                                           FunctionResponseTypes=["ReportBatchItemFailures"]
+                                           )["UUID"]
+    assert poll_until(lambda: len(rec.batches()) >= 2, timeout=DEADLINE), rec.batches()
+    first, second = rec.batches()[:2]
+    assert first["failed"] == "partial" and len(first["records"]) == 5
+    assert second["records"] == first["records"][2:]
+    wait_result(lam, uuid, "OK")
+    put(ddb, table, "k5")  # the checkpoint is past k4: k5 arrives alone
+    assert poll_until(lambda: len(rec.batches()) >= 3, timeout=DEADLINE)
+    assert keys(rec.batches()[2]["records"]) == [("INSERT", "k5")]
+
+
+def test_item_identifier_not_in_the_batch_fails_the_whole_batch(ddb, lam, recorder):
+    table, arn = new_table(ddb)
+    put(ddb, table, "x")
+    put(ddb, table, "y")
+    rec = recorder("bad_identifier_once")
+    # §7.4: "Treated as full failure (retry whole batch): an entry with empty or null
+    # itemIdentifier, an entry with a wrong key name".
+    lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                    StartingPosition="TRIM_HORIZON", BatchSize=10,
+                                    FunctionResponseTypes=["ReportBatchItemFailures"])
+    assert poll_until(lambda: len(rec.batches()) >= 2, timeout=DEADLINE), rec.batches()
+    first, second = rec.batches()[:2]
+    assert first["failed"] and not second["failed"]
+    assert second["records"] == first["records"] and len(first["records"]) == 2
+
+
+def test_record_age_exceeded_gives_the_batch_up(ddb, lam, endpoint, recorder):
+    table, arn = new_table(ddb)
+    rec = recorder("fail_always")
+    uuid = lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                           StartingPosition="TRIM_HORIZON",
+                                           MaximumRecordAgeInSeconds=60)["UUID"]
+    put(ddb, table, "old")
+    assert poll_until(lambda: len(rec.batches()) >= 1, timeout=DEADLINE)
+    assert failures(endpoint, uuid) == []  # MaximumRetryAttempts -1: it keeps retrying
+    resp = http_request(endpoint, "POST", "/_awsemu/clock", body=json.dumps(
+        {"advance_seconds": 120}), headers={"Content-Type": "application/json"})
+    assert resp.status == 200, resp
+    [failed] = wait_failures(endpoint, uuid)
+    assert failed["condition"] == "RecordAgeExceeded"
+    info = failed["info"]
+    assert info["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert info["requestContext"]["approximateInvokeCount"] >= 1
+    batch = info["DDBStreamBatchInfo"]
+    assert batch["batchSize"] == 1 and batch["streamArn"] == arn
+    assert batch["startSequenceNumber"] == seq(rec.batches()[0]["records"][0])
+    wait_result(lam, uuid, "PROBLEM: Function call failed")
+    n = len(rec.batches())
+    put(ddb, table, "new")  # the checkpoint moved past the given-up batch
+    assert poll_until(lambda: len(rec.batches()) > n, timeout=DEADLINE)
+    assert keys(rec.batches()[n]["records"]) == [("INSERT", "new")]
+
+
+def test_on_failure_destination_gets_lambdas_record(ddb, lam, endpoint, make_client,
+                                                   recorder):
+    table, arn = new_table(ddb)
+    rec = recorder("fail_always")
+    dest = "arn:aws:sqs:us-east-1:000000000000:esm-dlq"
+    uuid = lam.create_event_source_mapping(
+        FunctionName=rec.name, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+        MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": dest}})["UUID"]
+    put(ddb, table, "lost")
+    [failed] = wait_failures(endpoint, uuid)
+    # §4.5: "On discard: send to OnFailure destination a record like {requestContext, ...}".
+    assert failed["destination"] == dest and failed["function"] == rec.name
+    info = failed["info"]
+    batches = rec.batches()
+    assert len(batches) == 2
+    fn_arn = lam.get_function(FunctionName=rec.name)["Configuration"]["FunctionArn"]
+    assert info["requestContext"] == {"requestId": batches[1]["request_id"],
+                                      "functionArn": fn_arn,
+                                      "condition": "RetryAttemptsExhausted",
+                                      "approximateInvokeCount": 2}
+    assert info["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST",
+                                       "functionError": "Unhandled"}
+    assert info["version"] == "1.0" and ISO_MILLIS.match(info["timestamp"])
+    shard = make_client("dynamodbstreams").describe_stream(
+        StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    record = batches[0]["records"][0]
+    batch = info["DDBStreamBatchInfo"]
+    assert batch == {"shardId": shard, "startSequenceNumber": seq(record),
+                     "endSequenceNumber": seq(record),
+                     "approximateArrivalOfFirstRecord": batch["approximateArrivalOfFirstRecord"],
+                     "approximateArrivalOfLastRecord": batch["approximateArrivalOfLastRecord"],
+                     "batchSize": 1, "streamArn": arn}
+    assert ISO_SECONDS.match(batch["approximateArrivalOfFirstRecord"])
+    assert ISO_SECONDS.match(batch["approximateArrivalOfLastRecord"])
+    assert len(admin_get(endpoint, "/_awsemu/esm/failures")["failures"]) >= 1
+    wait_result(lam, uuid, "PROBLEM: Function call failed")
+
+
+def test_parallelization_keeps_each_keys_order(ddb, lam, recorder):
+    table, arn = new_table(ddb)
+    rec = recorder()
+    # §4.5: "with ParallelizationFactor N, concurrent batches are keyed by item key (order
+    # kept per key)".
+    lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                    StartingPosition="TRIM_HORIZON", BatchSize=4,
+                                    ParallelizationFactor=3)
+    item_keys = [f"key{i}" for i in range(12)]
+    for round_ in range(4):
+        for k in item_keys:
+            put(ddb, table, k, v=str(round_))
+    got = rec.wait_records(48)
+    assert len(got) == 48 and len({seq(r) for r in got}) == 48
+    per_key = defaultdict(list)
+    for r in got:
+        per_key[r["dynamodb"]["Keys"]["pk"]["S"]].append(r)
+    for k in item_keys:
+        seqs = [int(seq(r)) for r in per_key[k]]
+        assert seqs == sorted(seqs), (k, seqs)
+        assert [r["dynamodb"]["NewImage"]["v"]["S"] for r in per_key[k]] == ["0", "1", "2", "3"]
+
+
+def test_batching_window_collects_records_into_one_batch(ddb, lam, recorder):
+    table, arn = new_table(ddb)
+    rec, full = recorder(tag="window"), recorder(tag="full")
+    lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                    StartingPosition="TRIM_HORIZON", BatchSize=10,
+                                    MaximumBatchingWindowInSeconds=2)
+    # BatchSize reached: sent at once, not after the 60 s window.
+    lam.create_event_source_mapping(FunctionName=full.name, EventSourceArn=arn,
+                                    StartingPosition="TRIM_HORIZON", BatchSize=2,
+                                    MaximumBatchingWindowInSeconds=60)
+    for pk in ("w1", "w2", "w3"):
+        put(ddb, table, pk)
+    rec.wait_records(3)
+    assert [len(b["records"]) for b in rec.batches()] == [3], rec.batches()
+    full.wait_records(2)
+    assert keys(full.batches()[0]["records"]) == [("INSERT", "w1"), ("INSERT", "w2")]
+
+
+def test_tumbling_window_carries_state_and_ends_with_a_final_invoke(ddb, lam, endpoint,
+                                                                    recorder):
+    table, arn = new_table(ddb)
+    rec = recorder("tumbling")
+    lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                    StartingPosition="TRIM_HORIZON", BatchSize=10,
+                                    TumblingWindowInSeconds=60)
+    put(ddb, table, "t1")
+    put(ddb, table, "t2")
+    assert poll_until(lambda: sum(len(b["records"]) for b in rec.batches()) >= 2,
+                      timeout=DEADLINE), rec.batches()
+    put(ddb, table, "t3")
+    assert poll_until(lambda: sum(len(b["records"]) for b in rec.batches()) >= 3,
+                      timeout=DEADLINE), rec.batches()
+    assert not any(b["final"] for b in rec.batches())  # the window is still open
+    http_request(endpoint, "POST", "/_awsemu/clock", body=json.dumps({"advance_seconds": 61}))
+    assert poll_until(lambda: rec.batches() and rec.batches()[-1]["final"], timeout=DEADLINE)
+    windows = defaultdict(list)
+    for b in rec.batches():
+        windows[b["window"]["start"]].append(b)
+    total = 0
+    for start, invocations in windows.items():
+        # §4.5: "event gains window{start,end}, state, shardId, eventSourceARN,
+        # isFinalInvokeForWindow, isWindowTerminatedEarly".
+        count = 0
+        for i, b in enumerate(invocations):
+            assert ISO_SECONDS.match(b["window"]["start"]) and ISO_SECONDS.match(
+                b["window"]["end"]), b["window"]
+            assert b["state"] == ({} if i == 0 else {"count": count}), invocations
+            assert b["final"] == (i == len(invocations) - 1), invocations
+            assert b["early"] is False and b["source"] == arn and b["shard_id"]
+            count += len(b["records"])
+        total += count
+    assert total == 3
+
+
+def test_ledger_shows_batched_invoked_result_checkpoint(ddb, lam, endpoint, recorder):
+    table, arn = new_table(ddb)
+    rec = recorder()
+    uuid = lam.create_event_source_mapping(FunctionName=rec.name, EventSourceArn=arn,
+                                           StartingPosition="TRIM_HORIZON")["UUID"]
+    put(ddb, table, "l1")
+    [record] = rec.wait_records(1)
+
+    def batches():
+        return admin_get(endpoint, f"/_awsemu/esm/ledger?mapping={uuid}")["batches"]
+    assert poll_until(lambda: batches() and "checkpoint" in batches()[-1], timeout=DEADLINE)
+    [entry] = batches()
+    assert entry["mapping"] == uuid and entry["records"] == 1 and entry["filtered"] == 0
+    assert entry["first_sequence"] == entry["last_sequence"] == seq(record)
+    assert [(a["attempt"], a["request_id"], a["result"]) for a in entry["invocations"]] == \
+        [(1, rec.batches()[0]["request_id"], "OK")]
+    assert entry["checkpoint"] == seq(record)
+    by_seq = admin_get(endpoint, f"/_awsemu/esm/ledger?sequence={seq(record)}")["batches"]
+    assert [b["batch"] for b in by_seq] == [entry["batch"]]
 
 
 def test_restart_resumes_at_the_checkpoint(code_zip, tmp_path):
