@@ -43,7 +43,8 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 # Fuzz harnesses (clang libFuzzer): `make fuzz` explores for FUZZ_SECONDS each; `make test`
 # replays the stored corpora so every input ever found stays a regression test.
 FUZZ_SRCS    = tests/fuzz/fuzz_dynamodb_expr.c tests/fuzz/fuzz_dynamodb_request.c \
-               tests/fuzz/fuzz_events_pattern.c tests/fuzz/fuzz_lambda_request.c
+               tests/fuzz/fuzz_events_pattern.c tests/fuzz/fuzz_lambda_request.c \
+               tests/fuzz/fuzz_awsjson.c
 FUZZ_BINS    = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I.
@@ -105,6 +106,11 @@ build/fuzz/fuzz_dynamodb_expr: tests/fuzz/fuzz_dynamodb_expr.c $(FUZZ_LIB_SRCS)
 build/fuzz/fuzz_dynamodb_request build/fuzz/fuzz_lambda_request: build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+AWSJSON_FUZZ_SRCS = server/awsjson.c server/awserr.c server/buf.c server/req.c
+build/fuzz/fuzz_awsjson: tests/fuzz/fuzz_awsjson.c $(AWSJSON_FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(AWSJSON_FUZZ_SRCS) -ljansson -ldeflate -lm
 
 EVENTS_PATTERN_FUZZ_SRCS = server/events_pattern.c server/awserr.c server/buf.c
 build/fuzz/fuzz_events_pattern: tests/fuzz/fuzz_events_pattern.c $(EVENTS_PATTERN_FUZZ_SRCS)

@@ -17,6 +17,10 @@
 json_t *awsjson_parse(const char *body, size_t len, const struct awserr_kind *serialization,
                       struct awserr *err);
 
+/* Appends v (borrowed) to out as compact JSON, byte for byte what json_dump_callback() with
+ * JSON_COMPACT and flags (only JSON_REAL_PRECISION may be added) writes, without jansson's
+ * per-object loop check and its allocations: the hot paths' serialiser. */
+void awsjson_write(struct buf *out, const json_t *v, size_t flags);
 /* Serialises out (borrowed) into req->out. */
 void awsjson_body_write(struct req *req, const json_t *out);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/awsjson.h"
 #include "server/dynamodb.h"
 #include "server/dynamodb_err.h"
 #include "server/dynamodb_expr.h"
@@ -277,12 +278,6 @@ int ddb__item_read(struct db *db, const struct st_table *t, const struct ddb_key
     return 0;
 }
 
-static int dump_to_buf(const char *chunk, size_t size, void *data)
-{
-    buf_add(data, chunk, size);
-    return 0;
-}
-
 int ddb__item_store(struct db *db, const struct st_table *t, const struct ddb_indexes *ix,
                     const struct ddb_key *k, const json_t *item, size_t size, struct buf *old,
                     struct awserr *err)
@@ -310,7 +305,7 @@ int ddb__item_store(struct db *db, const struct st_table *t, const struct ddb_in
             buf_free(&parts[n][1]);
         }
     }
-    json_dump_callback(item, dump_to_buf, &text, JSON_COMPACT);
+    awsjson_write(&text, item, JSON_COMPACT);
     struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
     /* The stream record is written in this transaction, from the item this write replaces. */
     if (ddb__stream_change_open(db, t, old, &change, err) < 0)
@@ -874,7 +869,7 @@ int ddb_get_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
         json_t *full = json_loadb(item.data, item.len, 0, NULL);
         json_t *part = ddbexpr_project(projection, full);
         buf_reset(&item);
-        json_dump_callback(part, dump_to_buf, &item, JSON_COMPACT);
+        awsjson_write(&item, part, JSON_COMPACT);
         json_decref(part);
         json_decref(full);
     }

@@ -144,6 +144,29 @@ def test_filter_criteria_drop_records_and_move_past_them(ddb, lam, recorder):
     assert got[1]["dynamodb"]["NewImage"]["v"] == {"S": "keep"}
 
 
+def test_filter_criteria_with_anything_but_prefix_exists_and_or(ddb, lam, recorder):
+    table, arn = new_table(ddb)
+    rec = recorder()
+    # One filter, the EventBridge pattern language on the record (§9.3): not a REMOVE, and
+    # either a NewImage "v" that is anything but "skip" and starts with "k", or no "v" at all.
+    pattern = {"eventName": [{"anything-but": ["REMOVE"]}],
+               "$or": [{"dynamodb": {"NewImage": {"v": {"S": [
+                   {"anything-but": ["skip"]}, {"prefix": "k"}]}}}},
+                       # exists works on leaves (AWS): v.S, not v
+                       {"dynamodb": {"NewImage": {"v": {"S": [{"exists": False}]}}}}]}
+    lam.create_event_source_mapping(
+        FunctionName=rec.name, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+        BatchSize=10, FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]})
+    put(ddb, table, "a", v="keep")   # kept: prefix k (and anything but skip)
+    put(ddb, table, "b", v="skip")   # dropped: neither anything-but "skip" nor prefix "k"
+    put(ddb, table, "c")             # kept: no "v" at all
+    put(ddb, table, "d", v="other")  # kept: anything but skip
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}})  # dropped: REMOVE
+    put(ddb, table, "e", v="kite")   # kept
+    got = rec.wait_records(4)
+    assert keys(got) == [("INSERT", "a"), ("INSERT", "c"), ("INSERT", "d"), ("INSERT", "e")]
+
+
 def test_disabled_mapping_delivers_after_it_is_enabled(ddb, lam, recorder):
     table, arn = new_table(ddb)
     off, witness = recorder(tag="off"), recorder(tag="witness")
