@@ -123,7 +123,7 @@ fuzz: $(FUZZ_BINS)
 
 # A bounded exploration for CI: new inputs go to a scratch corpus (the stored one is read
 # only), crashes to build/fuzz/.
-FUZZ_CI_SECONDS ?= 15
+FUZZ_CI_SECONDS ?= 10
 fuzz-ci: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; rm -rf build/fuzz/scratch-$$n; \
 	    mkdir -p build/fuzz/scratch-$$n; \

@@ -31,14 +31,16 @@ run() {  # run NAME CMD...: runs CMD, records NAME if it fails
 
 pytest_args=(-q -p no:cacheprovider tests/integration)
 # Files whose outcome does not depend on the server build or on the Python running pytest run
-# once: the runtime bootstraps' own tests need no server, and the AWS CLI tests drive the CLI
-# binaries (v1 on PATH, v2 in /usr/bin), whatever boto3 pytest imports.
+# once, in the first (ASan) pass: the runtime bootstraps' own tests need no server, and the
+# AWS CLI tests (the slowest: a CLI start costs ~0.5 s) exercise the same wire protocol in
+# either build and drive the CLI binaries (v1 on PATH, v2 in /usr/bin), whatever boto3
+# pytest imports.
 once=(--ignore=tests/integration/test_runtime_bootstraps.py)
 cli_tests=(--ignore-glob='*/test_cli*.py' --ignore=tests/integration/test_scenario_welcome.py)
 first=1
 for bin in "${bins[@]}"; do
     extra=()
-    [ $first -eq 1 ] || extra=("${once[@]}")
+    [ $first -eq 1 ] || extra=("${once[@]}" "${cli_tests[@]}")
     first=0
     run "pytest (Debian python3) $bin" env AWSEMU_BIN="$bin" /usr/bin/python3 -m pytest "${pytest_args[@]}" "${extra[@]}"
 done
