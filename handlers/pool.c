@@ -621,11 +621,14 @@ static enum rtapi_verdict on_rtapi_result(void *owner, enum rtapi_result_kind ki
         json_decref(o);
     }
     uv_timer_stop(&in->timer);
-    invocation_finish(in, outcome);
-    if (in->draining || pool.stopping)
-        instance_stop(in);
-    else if (in->state == INST_BUSY)
+    /* Idle before the caller hears back, so that whoever it tells (a test reading
+     * /_awsemu/lambda/instances) never sees the instance still busy. */
+    bool reuse = !in->draining && !pool.stopping;
+    if (reuse)
         instance_idle(in);
+    invocation_finish(in, outcome);
+    if (!reuse)
+        instance_stop(in);
     return RTAPI_ACCEPTED;
 }
 
