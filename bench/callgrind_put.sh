@@ -2,7 +2,7 @@
 # Instructions per PutItem under callgrind: starts awsemu (one worker) under valgrind with
 # instrumentation off, creates a table, warms up, then counts instructions over N PutItems of
 # a ~150-byte item on one keep-alive connection (bench/put.lua's item).
-#   N=2000 AWSEMU_BIN=build/awsemu OP=PutItem|GetItem STREAM=1 bench/callgrind_put.sh
+#   N=2000 AWSEMU_BIN=build/awsemu OP=PutItem|GetItem|UpdateItem STREAM=1 bench/callgrind_put.sh
 # Prints instructions per request; leaves callgrind.out in $OUT (default /tmp/cg.out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +37,22 @@ def put(k):
             '"count":{"N":"12345"},"active":{"BOOL":true},"payload":{"S":"%s"}}}' % (k, "x" * 96))
 def get(k):
     return '{"TableName":"bench","Key":{"pk":{"S":"%s"}}}' % k
+def update(k, i):  # bench/update.lua's request: a condition, ADD and SET
+    return ('{"TableName":"bench","Key":{"pk":{"S":"%s"}},'
+            '"UpdateExpression":"ADD #c :one SET updated = :t",'
+            '"ConditionExpression":"attribute_exists(pk)",'
+            '"ExpressionAttributeNames":{"#c":"counter"},'
+            '"ExpressionAttributeValues":{":one":{"N":"1"},":t":{"N":"1%011d"}}}' % (k, i))
+def body(i, prefix):
+    if op == "PutItem":
+        return put("%s%012d" % (prefix, i))
+    if op == "UpdateItem":
+        return update("warm%012d" % (i % 300), i)
+    return get("warm%012d" % (i % 300))
 for i in range(300): call("PutItem", put("warm%012d" % i))
-for i in range(300): call(op, put("w2%012d" % i) if op == "PutItem" else get("warm%012d" % (i % 300)))
+for i in range(300): call(op, body(i, "w2"))
 subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
-for i in range(n): call(op, put("key%012d" % i) if op == "PutItem" else get("warm%012d" % (i % 300)))
+for i in range(n): call(op, body(i, "key"))
 subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
 PY
 kill -INT $VPID; wait $VPID || true

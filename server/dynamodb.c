@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "server/awsjson.h"
 #include "server/dynamodb_err.h"
 #include "server/dynamodb_batch.h"
 #include "server/dynamodb_item.h"
@@ -24,6 +25,16 @@ const struct route_json_op ddb_operations[] = {
     {"BatchWriteItem", ddb_batch_write_item},
 };
 const size_t ddb_operations_count = sizeof ddb_operations / sizeof ddb_operations[0];
+
+json_t *ddb__item_parse(const char *text, size_t len)
+{
+    if (!len)
+        return NULL;
+    struct awserr err = {0};
+    json_t *item = awsjson_parse(text, len, &DDB_INTERNAL, &err);
+    awserr_clear(&err);
+    return item;
+}
 
 void ddb__violation_add(struct ddb_violations *v, const char *fmt, ...)
 {

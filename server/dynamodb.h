@@ -18,6 +18,9 @@
 
 extern const struct route_json_op ddb_operations[];
 extern const size_t ddb_operations_count;
+/* A stored item's text as a json_t (new reference), through the fast request parser; NULL if
+ * the text is not a JSON object, which storage never holds. */
+json_t *ddb__item_parse(const char *text, size_t len);
 
 /* Collects coral-style constraint violations so that several are reported together:
  * "2 validation errors detected: Value ... ; Value ...". */

@@ -271,7 +271,7 @@ int ddb__item_read(struct db *db, const struct st_table *t, const struct ddb_key
     *item = NULL;
     int found = st_items_get(db, t->id, &key, &text, &size);
     if (found > 0)
-        *item = json_loadb(text.data, text.len, 0, NULL);
+        *item = ddb__item_parse(text.data, text.len);
     buf_free(&text);
     if (found < 0 || (found > 0 && !*item))
         return awserr_raise(err, DDB_INTERNAL, "Internal server error");
@@ -576,7 +576,7 @@ int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
         goto out;
     json_t *attributes = NULL;
     if (w.rv == RV_ALL_OLD)
-        attributes = need_old ? json_incref(old) : json_loadb(old_text.data, old_text.len, 0, NULL);
+        attributes = need_old ? json_incref(old) : ddb__item_parse(old_text.data, old_text.len);
     *out = write_reply(&w, attributes, write_units(size), item);
     ret = 0;
 out:
@@ -718,7 +718,7 @@ static int outcome_read(struct db *db, const struct st_table *t, const struct dd
 static int outcome_compute(const struct write_request *w, const struct ddbexpr *update,
                            const json_t *key, struct update_outcome *o, struct awserr *err)
 {
-    if (o->existed && !(o->old = json_loadb(o->seen.data, o->seen.len, 0, NULL)))
+    if (o->existed && !(o->old = ddb__item_parse(o->seen.data, o->seen.len)))
         return awserr_raise(err, DDB_INTERNAL, "Internal server error");
     if (condition_check(w, o->old, &o->err) < 0 ||
         update_compute(update, o->old, key, &o->new_item, &o->size, &o->err) < 0)
@@ -866,7 +866,7 @@ int ddb_get_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
     double units = capacity != DDB_CAPACITY_NONE ? fmax(1.0, ceil((double)size / 4096.0)) * (consistent ? 1.0 : 0.5)
                             : 0;
     if (projection && item.len) {
-        json_t *full = json_loadb(item.data, item.len, 0, NULL);
+        json_t *full = ddb__item_parse(item.data, item.len);
         json_t *part = ddbexpr_project(projection, full);
         buf_reset(&item);
         awsjson_write(&item, part, JSON_COMPACT);

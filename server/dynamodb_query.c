@@ -308,7 +308,7 @@ static int collect_row(const struct st_row *row, void *arg)
     p->scanned++;
     p->bytes += row->size;
     if (needs_parsing(r)) {
-        json_t *item = json_loadb(row->item, row->item_len, 0, NULL);
+        json_t *item = ddb__item_parse(row->item, row->item_len);
         if (!item)
             return awserr_raise(p->err, DDB_INTERNAL, "Internal server error");
         add_parsed(p, item);
@@ -345,7 +345,7 @@ static void page_reply(struct req *req, struct page *p)
     if (r->select != SELECT_COUNT)
         buf_adds(o, "],");
     buf_addf(o, "\"Count\":%lld,\"ScannedCount\":%lld", p->count, p->scanned);
-    json_t *last = p->full && p->last.len ? json_loadb(p->last.data, p->last.len, 0, NULL) : NULL;
+    json_t *last = p->full && p->last.len ? ddb__item_parse(p->last.data, p->last.len) : NULL;
     if (last) {
         json_t *key = ddb__key_attributes(&r->t, r->ix, last);
         buf_adds(o, ",\"LastEvaluatedKey\":");

@@ -156,7 +156,7 @@ static int record_append(struct db *db, const struct st_table *t, struct ddb_str
 
 static json_t *parse_old(const struct ddb_stream_change *c)
 {
-    return json_loadb(c->old->data ? c->old->data : "", c->old->len, 0, NULL);
+    return ddb__item_parse(c->old->data, c->old->len);
 }
 
 int ddb__stream_change_put(struct db *db, const struct st_table *t, struct ddb_stream_change *c,
