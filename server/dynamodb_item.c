@@ -659,6 +659,19 @@ static json_t *update_attributes(enum return_values rv, const struct ddbexpr *up
     }
 }
 
+/* Checks an updated item's size; *result takes item, or item is released. */
+static int update_checked(json_t *item, json_t **result, size_t *size, struct awserr *err)
+{
+    *size = ddbval_item_size(item);
+    if (*size > DDBVAL_MAX_ITEM_SIZE) {
+        json_decref(item);
+        return awserr_raise(err, DDB_VALIDATION,
+                            "Item size to update has exceeded the maximum allowed size");
+    }
+    *result = item;
+    return 0;
+}
+
 /* Applies the update to a copy of old and checks the result; *result gets the new item. */
 static int update_compute(const struct ddbexpr *update, const json_t *old, const json_t *key,
                           json_t **result, size_t *size, struct awserr *err)
@@ -668,14 +681,7 @@ static int update_compute(const struct ddbexpr *update, const json_t *old, const
         json_decref(item);
         return -1;
     }
-    *size = ddbval_item_size(item);
-    if (*size > DDBVAL_MAX_ITEM_SIZE) {
-        json_decref(item);
-        return awserr_raise(err, DDB_VALIDATION,
-                            "Item size to update has exceeded the maximum allowed size");
-    }
-    *result = item;
-    return 0;
+    return update_checked(item, result, size, err);
 }
 
 /* An update computed from one version of the stored item. DESIGN: the JSON work of an
@@ -720,8 +726,22 @@ static int outcome_compute(const struct write_request *w, const struct ddbexpr *
 {
     if (o->existed && !(o->old = ddb__item_parse(o->seen.data, o->seen.len)))
         return awserr_raise(err, DDB_INTERNAL, "Internal server error");
-    if (condition_check(w, o->old, &o->err) < 0 ||
-        update_compute(update, o->old, key, &o->new_item, &o->size, &o->err) < 0)
+    if (condition_check(w, o->old, &o->err) < 0) {
+        o->failed = true;
+        return 0;
+    }
+    if (o->old && w->rv != RV_ALL_OLD && w->rv != RV_UPDATED_OLD) {
+        /* Nothing reads the old item from here on (a retry compares the stored text, and
+         * storage reads the old row itself for the stream record): update it in place. */
+        json_t *item = o->old;
+        o->old = NULL;
+        if ((update && ddbexpr_update_apply(update, item, &o->err) < 0) ||
+            update_checked(json_incref(item), &o->new_item, &o->size, &o->err) < 0)
+            o->failed = true;
+        json_decref(item);
+        return 0;
+    }
+    if (update_compute(update, o->old, key, &o->new_item, &o->size, &o->err) < 0)
         o->failed = true;
     return 0;
 }
