@@ -8,6 +8,7 @@
  * killed (pool_stop) after the HTTP drain and before the engine stops. */
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,12 +45,32 @@ static void remove_tree(const char *dir)
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Chooses the state directory: cfg->data_dir, or a new temporary one (returned for removal). */
+/* path made absolute against the working directory: handler processes get paths under the
+ * state directory (LAMBDA_TASK_ROOT) and run elsewhere. NULL if the directory is unknown. */
+static char *absolute_path(const char *path)
+{
+    if (path[0] == '/')
+        return xstrdup(path);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) {
+        LOG_ERROR("cannot resolve '%s': the working directory is unknown: %s", path,
+                  strerror(errno));
+        return NULL;
+    }
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    struct buf abs = BUF_INIT;
+    buf_addf(&abs, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+    return buf_take(&abs);
+}
+
+/* Chooses the state directory, as an absolute path: cfg->data_dir, or a new temporary one
+ * (returned for removal). */
 static char *state_dir(const struct config *cfg, char **ephemeral_dir)
 {
     *ephemeral_dir = NULL;
     if (!cfg->ephemeral)
-        return xstrdup(cfg->data_dir);
+        return absolute_path(cfg->data_dir);
     const char *tmp = getenv("TMPDIR");
     struct buf path = BUF_INIT;
     buf_addf(&path, "%s/awsemu-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -59,8 +80,15 @@ static char *state_dir(const struct config *cfg, char **ephemeral_dir)
         buf_free(&path);
         return NULL;
     }
-    *ephemeral_dir = xstrdup(path.data);
-    return buf_take(&path);
+    char *dir = absolute_path(path.data);
+    if (!dir) {
+        rmdir(path.data);
+        buf_free(&path);
+        return NULL;
+    }
+    *ephemeral_dir = xstrdup(dir);
+    buf_free(&path);
+    return dir;
 }
 
 static void print_ready(const struct config *cfg, int port)

@@ -852,6 +852,16 @@ def discard(srv):
     shutil.rmtree(srv.workdir, ignore_errors=True)
 
 
+def test_default_relative_data_dir_runs_handlers(spawn_server):
+    # `make run` starts awsemu with the default `--data ./.awsemu`, a relative path: the
+    # handler process runs in its own directory and must still find its package.
+    srv = spawn_server("--python", HANDLER_PYTHON, ephemeral=False)
+    lam = make_boto3_client(srv.url, "lambda")
+    name = create_fn(lam, "python_echo", "handler.handler")
+    assert_ok(invoke(lam, name, {"relative": True}), {"relative": True})
+    assert (srv.cwd / ".awsemu" / "awsemu.db").is_file()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_queued_event_survives_a_restart(sig):
     # DESIGN invariant 4: "An async invocation answered 202 is already persisted: a restart
