@@ -11,7 +11,7 @@ RELEASE_CFLAGS = -O2 -g
 ASAN_CFLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                  -fno-sanitize-recover=undefined -DAWSEMU_DEBUG
 
-SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/req.c \
+SERVER_SRCS = server/buf.c server/awserr.c server/log.c server/config.c server/req.c server/writeq.c \
               server/http.c server/route.c server/awsjson.c server/sigv4.c server/engine.c \
               server/admin.c server/dynamodb_err.c server/dynamodb_value.c server/dynamodb.c \
               server/ids.c server/dynamodb_table.c server/dynamodb_item.c server/dynamodb_query.c \

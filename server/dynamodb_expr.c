@@ -33,10 +33,16 @@
 
 /* ---- arena ------------------------------------------------------------------------------ */
 
+/* Nodes are bump-allocated from blocks of ARENA_BLOCK bytes (a larger request gets a block of
+ * its own, kept behind the current one): an expression costs a few allocations, not one per
+ * node. */
 struct ddbexpr__blk {
     struct ddbexpr__blk *next;
+    size_t used, cap;
     max_align_t data[];
 };
+
+#define ARENA_BLOCK 2048
 
 struct ddbexpr *ddbexpr__new(enum ddbexpr_kind kind)
 {
@@ -47,10 +53,27 @@ struct ddbexpr *ddbexpr__new(enum ddbexpr_kind kind)
 
 void *ddbexpr__alloc(struct ddbexpr *e, size_t size)
 {
-    struct ddbexpr__blk *b = xcalloc(1, sizeof *b + (size ? size : 1));
-    b->next = e->arena;
-    e->arena = b;
-    return b->data;
+    const size_t align = sizeof(max_align_t);
+    size = (size ? size + align - 1 : align) / align * align;
+    struct ddbexpr__blk *b = e->arena;
+    if (!b || b->cap - b->used < size) {
+        size_t cap = size > ARENA_BLOCK / 2 ? size : ARENA_BLOCK;
+        struct ddbexpr__blk *nb = xmalloc(sizeof *nb + cap);
+        nb->used = 0;
+        nb->cap = cap;
+        if (b && cap == size) { /* a large one: the current block stays the one to fill */
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            nb->next = b;
+            e->arena = nb;
+        }
+        b = nb;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += size;
+    memset(p, 0, size);
+    return p;
 }
 
 void *ddbexpr__dup(struct ddbexpr *e, const void *src, size_t size)

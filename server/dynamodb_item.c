@@ -548,74 +548,133 @@ static int write_commit(struct db *db, struct awserr *err)
     return 0;
 }
 
-int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
-{
+/* DESIGN: a single-item write parses and checks its request (expressions, item or key,
+ * table) on the worker that received it, in parallel with the other workers; only the step
+ * that reads the current item, checks the condition, writes and commits runs where the
+ * writes run (route_json_then, server/writeq.h), so no worker sleeps waiting for the write
+ * lock. The state is released with the req, on its own worker (req_free). */
+struct item_write {
+    json_t *in;      /* the request: the expression context and subject point into it */
+    json_t *subject; /* Item (PutItem) or Key (DeleteItem, UpdateItem) */
     struct write_request w;
-    struct ddb_key k = DDB_KEY_INIT;
-    json_t *item, *old = NULL;
+    struct ddb_key k;
+    struct ddbexpr *update; /* UpdateItem */
+    size_t size;            /* PutItem: the item's size */
+};
+
+static struct item_write *item_write_new(json_t *in, json_t *subject)
+{
+    struct item_write *u = xcalloc(1, sizeof *u);
+    u->in = json_incref(in);
+    u->subject = subject;
+    u->k = (struct ddb_key)DDB_KEY_INIT;
+    return u;
+}
+
+static void item_write_free(void *state)
+{
+    struct item_write *u = state;
+    ddbexpr_free(u->update);
+    ddb__key_free(&u->k);
+    write_request_close(&u->w);
+    json_decref(u->in);
+    free(u);
+}
+
+/* The write step runs on this thread's connection: maybe not the one that parsed. */
+static int item_write_begin(struct item_write *u, struct awserr *err)
+{
+    return ddb__db(&u->w.db, err) < 0 ? -1 : write_begin(u->w.db, err);
+}
+
+static int put_item_write(struct req *req, void *state, json_t **out, struct awserr *err)
+{
+    (void)req;
+    struct item_write *u = state;
+    struct write_request *w = &u->w;
+    json_t *old = NULL;
     struct buf old_text = BUF_INIT;
     int ret = -1;
-    if (required_object(in, "Item", "item", &item, err) < 0)
+    bool need_old = w->condition != NULL;
+    if (item_write_begin(u, err) < 0)
         return -1;
-    if (write_request_open(req, in, false, condition_members, condition_legacy, &w, err) < 0 ||
-        write_request_parsed(&w, err) < 0 || ddbval_item_check(item, err) < 0 ||
-        ddb__key_from_item(&w.t, item, &k, err) < 0)
-        goto out;
-    size_t size = ddbval_item_size(item);
-    bool need_old = w.condition != NULL;
-    if (write_begin(w.db, err) < 0)
-        goto out;
-    if ((need_old && ddb__item_read(w.db, &w.t, &k, &old, err) < 0) ||
-        condition_check(&w, old, err) < 0 ||
-        ddb__item_store(w.db, &w.t, &w.ix, &k, item, size,
-                        w.rv == RV_ALL_OLD && !need_old ? &old_text : NULL, err) < 0) {
-        db_write_rollback(w.db);
+    if ((need_old && ddb__item_read(w->db, &w->t, &u->k, &old, err) < 0) ||
+        condition_check(w, old, err) < 0 ||
+        ddb__item_store(w->db, &w->t, &w->ix, &u->k, u->subject, u->size,
+                        w->rv == RV_ALL_OLD && !need_old ? &old_text : NULL, err) < 0) {
+        db_write_rollback(w->db);
         goto out;
     }
-    if (write_commit(w.db, err) < 0)
+    if (write_commit(w->db, err) < 0)
         goto out;
     json_t *attributes = NULL;
-    if (w.rv == RV_ALL_OLD)
+    if (w->rv == RV_ALL_OLD)
         attributes = need_old ? json_incref(old) : ddb__item_parse(old_text.data, old_text.len);
-    *out = write_reply(&w, attributes, write_units(size), item);
+    *out = write_reply(w, attributes, write_units(u->size), u->subject);
     ret = 0;
 out:
     json_decref(old);
     buf_free(&old_text);
-    ddb__key_free(&k);
-    write_request_close(&w);
     return ret;
+}
+
+int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
+{
+    (void)out;
+    json_t *item;
+    if (required_object(in, "Item", "item", &item, err) < 0)
+        return -1;
+    struct item_write *u = item_write_new(in, item);
+    if (write_request_open(req, in, false, condition_members, condition_legacy, &u->w, err) < 0 ||
+        write_request_parsed(&u->w, err) < 0 || ddbval_item_check(item, err) < 0 ||
+        ddb__key_from_item(&u->w.t, item, &u->k, err) < 0) {
+        item_write_free(u);
+        return -1;
+    }
+    u->size = ddbval_item_size(item);
+    route_json_then(req, put_item_write, u, item_write_free);
+    return 0;
+}
+
+static int delete_item_write(struct req *req, void *state, json_t **out, struct awserr *err)
+{
+    (void)req;
+    struct item_write *u = state;
+    struct write_request *w = &u->w;
+    json_t *old = NULL;
+    if (item_write_begin(u, err) < 0)
+        return -1;
+    if (ddb__item_read(w->db, &w->t, &u->k, &old, err) < 0 || condition_check(w, old, err) < 0 ||
+        (old && ddb__item_remove(w->db, &w->t, &w->ix, &u->k, err) < 0)) {
+        db_write_rollback(w->db);
+        json_decref(old);
+        return -1;
+    }
+    if (write_commit(w->db, err) < 0) {
+        json_decref(old);
+        return -1;
+    }
+    size_t size = old ? ddbval_item_size(old) : 0;
+    *out = write_reply(w, w->rv == RV_ALL_OLD && old ? json_incref(old) : NULL,
+                       write_units(size), u->subject);
+    json_decref(old);
+    return 0;
 }
 
 int ddb_delete_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
-    struct write_request w;
-    struct ddb_key k = DDB_KEY_INIT;
-    json_t *key, *old = NULL;
-    int ret = -1;
+    (void)out;
+    json_t *key;
     if (required_object(in, "Key", "key", &key, err) < 0)
         return -1;
-    if (write_request_open(req, in, false, condition_members, condition_legacy, &w, err) < 0 ||
-        write_request_parsed(&w, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0)
-        goto out;
-    if (write_begin(w.db, err) < 0)
-        goto out;
-    if (ddb__item_read(w.db, &w.t, &k, &old, err) < 0 || condition_check(&w, old, err) < 0 ||
-        (old && ddb__item_remove(w.db, &w.t, &w.ix, &k, err) < 0)) {
-        db_write_rollback(w.db);
-        goto out;
+    struct item_write *u = item_write_new(in, key);
+    if (write_request_open(req, in, false, condition_members, condition_legacy, &u->w, err) < 0 ||
+        write_request_parsed(&u->w, err) < 0 || ddb__key_from_param(&u->w.t, key, &u->k, err) < 0) {
+        item_write_free(u);
+        return -1;
     }
-    if (write_commit(w.db, err) < 0)
-        goto out;
-    size_t size = old ? ddbval_item_size(old) : 0;
-    *out = write_reply(&w, w.rv == RV_ALL_OLD && old ? json_incref(old) : NULL,
-                       write_units(size), key);
-    ret = 0;
-out:
-    json_decref(old);
-    ddb__key_free(&k);
-    write_request_close(&w);
-    return ret;
+    route_json_then(req, delete_item_write, u, item_write_free);
+    return 0;
 }
 
 /* ---- UpdateItem ---- */
@@ -684,129 +743,80 @@ static int update_compute(const struct ddbexpr *update, const json_t *old, const
     return update_checked(item, result, size, err);
 }
 
-/* An update computed from one version of the stored item. DESIGN: the JSON work of an
- * UpdateItem (parsing the current item, the condition, applying the update) is done before
- * taking the write lock, from the version the thread's own connection sees; under the lock
- * the stored text is read again and, if it is the same, the precomputed result is written.
- * Only a concurrent change of the same item makes the work run again, under the lock. So
- * concurrent UpdateItems serialise on a short storage step instead of their whole work. */
+/* The stored item an update starts from, and what the update makes of it. */
 struct update_outcome {
-    bool existed;
-    struct buf seen;  /* the stored text the outcome was computed from */
     json_t *old, *new_item;
     size_t size;
-    bool failed;      /* err holds the condition or update error to report */
-    struct awserr err;
 };
 
 static void outcome_free(struct update_outcome *o)
 {
-    buf_free(&o->seen);
     json_decref(o->old);
     json_decref(o->new_item);
-    awserr_clear(&o->err);
     memset(o, 0, sizeof *o);
 }
 
-/* Reads the stored text of k (through db's current connection) into o->seen. 0 or -1. */
-static int outcome_read(struct db *db, const struct st_table *t, const struct ddb_key *k,
-                        struct update_outcome *o, struct awserr *err)
-{
-    struct st_item_key key = {k->pk.data, k->pk.len, k->sk.data, k->sk.len};
-    int64_t size;
-    int found = st_items_get(db, t->id, &key, &o->seen, &size);
-    if (found < 0)
-        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
-    o->existed = found == 1;
-    return 0;
-}
-
+/* Reads the current item (inside the write transaction), checks the condition and applies the
+ * update. 0, or -1 with *err raised (the condition's or update's error, or storage's). */
 static int outcome_compute(const struct write_request *w, const struct ddbexpr *update,
-                           const json_t *key, struct update_outcome *o, struct awserr *err)
-{
-    if (o->existed && !(o->old = ddb__item_parse(o->seen.data, o->seen.len)))
-        return awserr_raise(err, DDB_INTERNAL, "Internal server error");
-    if (condition_check(w, o->old, &o->err) < 0) {
-        o->failed = true;
-        return 0;
-    }
-    if (o->old && w->rv != RV_ALL_OLD && w->rv != RV_UPDATED_OLD) {
-        /* Nothing reads the old item from here on (a retry compares the stored text, and
-         * storage reads the old row itself for the stream record): update it in place. */
-        json_t *item = o->old;
-        o->old = NULL;
-        if ((update && ddbexpr_update_apply(update, item, &o->err) < 0) ||
-            update_checked(json_incref(item), &o->new_item, &o->size, &o->err) < 0)
-            o->failed = true;
-        json_decref(item);
-        return 0;
-    }
-    if (update_compute(update, o->old, key, &o->new_item, &o->size, &o->err) < 0)
-        o->failed = true;
-    return 0;
-}
-
-static bool outcome_current(const struct update_outcome *o, const struct update_outcome *now)
-{
-    return o->existed == now->existed && o->seen.len == now->seen.len &&
-           (o->seen.len == 0 || memcmp(o->seen.data, now->seen.data, o->seen.len) == 0);
-}
-
-/* Under the write lock: keeps o if the stored item is still the one it was computed from,
- * else computes it again from the current version. */
-static int outcome_confirm(const struct write_request *w, const struct ddbexpr *update,
                            const json_t *key, const struct ddb_key *k, struct update_outcome *o,
                            struct awserr *err)
 {
-    struct update_outcome now = {0};
-    if (outcome_read(w->db, &w->t, k, &now, err) < 0)
+    if (ddb__item_read(w->db, &w->t, k, &o->old, err) < 0 || condition_check(w, o->old, err) < 0)
         return -1;
-    if (outcome_current(o, &now)) {
-        outcome_free(&now);
-        return 0;
+    if (o->old && w->rv != RV_ALL_OLD && w->rv != RV_UPDATED_OLD) {
+        /* Nothing reads the old item from here on: update it in place instead of a copy
+         * (storage reads the old row itself for the stream record). */
+        json_t *item = o->old;
+        o->old = NULL;
+        if (update && ddbexpr_update_apply(update, item, err) < 0) {
+            json_decref(item);
+            return -1;
+        }
+        return update_checked(item, &o->new_item, &o->size, err);
     }
-    outcome_free(o);
-    *o = now;
-    return outcome_compute(w, update, key, o, err);
+    return update_compute(update, o->old, key, &o->new_item, &o->size, err);
+}
+
+static int update_item_write(struct req *req, void *state, json_t **out, struct awserr *err)
+{
+    (void)req;
+    struct item_write *u = state;
+    struct write_request *w = &u->w;
+    struct update_outcome o = {0};
+    int ret = -1;
+    if (item_write_begin(u, err) < 0)
+        return -1;
+    if (outcome_compute(w, u->update, u->subject, &u->k, &o, err) < 0 ||
+        ddb__item_store(w->db, &w->t, &w->ix, &u->k, o.new_item, o.size, NULL, err) < 0) {
+        db_write_rollback(w->db);
+        goto out;
+    }
+    if (write_commit(w->db, err) < 0)
+        goto out;
+    *out = write_reply(w, update_attributes(w->rv, u->update, o.old, o.new_item),
+                       write_units(o.size), u->subject);
+    ret = 0;
+out:
+    outcome_free(&o);
+    return ret;
 }
 
 int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
-    struct write_request w;
-    struct ddb_key k = DDB_KEY_INIT;
-    struct ddbexpr *update = NULL;
-    struct update_outcome o = {0};
+    (void)out;
     json_t *key;
-    int ret = -1;
     if (required_object(in, "Key", "key", &key, err) < 0)
         return -1;
-    if (write_request_open(req, in, true, update_members, update_legacy, &w, err) < 0 ||
-        parse_update(in, &w, &update, err) < 0 || ddb__key_from_param(&w.t, key, &k, err) < 0 ||
-        outcome_read(w.db, &w.t, &k, &o, err) < 0 ||
-        outcome_compute(&w, update, key, &o, err) < 0)
-        goto out;
-    if (write_begin(w.db, err) < 0)
-        goto out;
-    if (outcome_confirm(&w, update, key, &k, &o, err) < 0 || o.failed ||
-        ddb__item_store(w.db, &w.t, &w.ix, &k, o.new_item, o.size, NULL, err) < 0) {
-        db_write_rollback(w.db);
-        if (o.failed && !awserr_is_set(err)) { /* hand the computed error over, detail too */
-            *err = o.err;
-            memset(&o.err, 0, sizeof o.err);
-        }
-        goto out;
+    struct item_write *u = item_write_new(in, key);
+    if (write_request_open(req, in, true, update_members, update_legacy, &u->w, err) < 0 ||
+        parse_update(in, &u->w, &u->update, err) < 0 ||
+        ddb__key_from_param(&u->w.t, key, &u->k, err) < 0) {
+        item_write_free(u);
+        return -1;
     }
-    if (write_commit(w.db, err) < 0)
-        goto out;
-    *out = write_reply(&w, update_attributes(w.rv, update, o.old, o.new_item),
-                       write_units(o.size), key);
-    ret = 0;
-out:
-    outcome_free(&o);
-    ddbexpr_free(update);
-    ddb__key_free(&k);
-    write_request_close(&w);
-    return ret;
+    route_json_then(req, update_item_write, u, item_write_free);
+    return 0;
 }
 
 /* ---- GetItem ---- */

@@ -182,8 +182,16 @@ static void listener_dispatch(struct conn_state *cs);
 static enum MHD_Result respond(struct MHD_Connection *conn, struct conn_state *cs)
 {
     struct req *req = &cs->req;
-    if (cs->dispatched) /* called again after req_resume(): the reply is ready */
+    if (cs->dispatched) { /* called again after req_resume(): the reply is ready, or made now */
+        if (req->before_reply) {
+            void (*before)(struct req *, void *) = req->before_reply;
+            req->before_reply = NULL;
+            log_request_id_set(req->id);
+            before(req, req->before_reply_arg);
+            log_request_id_set(NULL);
+        }
         return send_reply(conn, cs);
+    }
     cs->dispatched = true;
     if (cs->listener) {
         listener_dispatch(cs);
@@ -200,6 +208,11 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct conn_state *c
             listener_suspended(cs, true);
         if (job)
             engine_job_post(job); /* only now: the job may resume the connection at once */
+        if (req->after_suspend) { /* the same rule: it may resume the connection at once */
+            void (*after)(struct req *, void *) = req->after_suspend;
+            req->after_suspend = NULL;
+            after(req, req->after_suspend_arg);
+        }
         return MHD_YES;
     }
     return send_reply(conn, cs);
@@ -231,6 +244,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = *con_cls;
     if (!cs)
         return;
+    if (cs->req.before_reply) {
+        /* Resumed to make its reply (req_resume_then) but closed first: the work it was
+         * handed (a turn of the write runner) must still run, though no one will read it. */
+        void (*before)(struct req *, void *) = cs->req.before_reply;
+        cs->req.before_reply = NULL;
+        before(&cs->req, cs->req.before_reply_arg);
+    }
     bool counted = !cs->listener;
     req_free(&cs->req);
     free(cs);

@@ -28,6 +28,12 @@ void req_init(struct req *req, const struct config *cfg)
 
 void req_free(struct req *req)
 {
+    /* Released here, on the worker that allocated it, rather than where the write ran: glibc
+     * frees another thread's memory under that thread's arena lock. */
+    if (req->_then_free) {
+        req->_then_free(req->_then_state);
+        req->_then_free = NULL;
+    }
     awserr_clear(&req->err);
     buf_free(&req->body);
     buf_free(&req->out);
@@ -99,8 +105,25 @@ void req_defer(struct req *req, struct engine_job *job)
     req->suspend = true;
 }
 
+void req_defer_then(struct req *req, void (*after_suspend)(struct req *req, void *arg),
+                    void *arg)
+{
+    assert(!req->suspend);
+    req->after_suspend = after_suspend;
+    req->after_suspend_arg = arg;
+    req->suspend = true;
+}
+
 void req_resume(struct req *req)
 {
     assert(req->_resume);
     req->_resume(req);
+}
+
+void req_resume_then(struct req *req, void (*before_reply)(struct req *req, void *arg),
+                     void *arg)
+{
+    req->before_reply = before_reply;
+    req->before_reply_arg = arg;
+    req_resume(req);
 }

@@ -11,6 +11,7 @@
 #ifndef AWSEMU_REQ_H
 #define AWSEMU_REQ_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -60,9 +61,19 @@ struct req {
 
     /* A reply that must wait (a synchronous Invoke waits for its handler). See req_defer(). */
     struct engine_job *deferred;
-    bool suspend; /* req_defer() was called (deferred may be NULL) */
+    bool suspend; /* req_defer() or req_defer_then() was called (deferred may be NULL) */
+    void (*after_suspend)(struct req *req, void *arg); /* see req_defer_then() */
+    void *after_suspend_arg;
+    void (*before_reply)(struct req *req, void *arg); /* see req_resume_then() */
+    void *before_reply_arg;
     void (*_resume)(struct req *req); /* set by the front door */
     void *_front;                     /* the front door's connection state */
+
+    /* route.c's continuation of a write operation (route_json_then); req_free() releases
+     * its state */
+    int (*_then)(struct req *req, void *state, json_t **out, struct awserr *err);
+    void *_then_state;
+    void (*_then_free)(void *state);
 
     struct req_arena_chunk *_arena;
 };
@@ -88,7 +99,17 @@ const char *req_query(const struct req *req, const char *name);
  * thread, fills the output half (status, body, headers, or err plus its codec's error body)
  * and calls req_resume(req) exactly once; the front door then sends the reply. */
 void req_defer(struct req *req, struct engine_job *job);
+/* The same, with a call instead of a job: the front door calls after_suspend(req, arg) on the
+ * worker thread once the connection is suspended; from then on the rules above apply (it, or
+ * whoever it hands req to, calls req_resume() exactly once, possibly before it returns). */
+void req_defer_then(struct req *req, void (*after_suspend)(struct req *req, void *arg),
+                    void *arg);
 void req_resume(struct req *req);
+/* Resumes a deferred req whose reply is not made yet: the front door calls
+ * before_reply(req, arg) on the req's own worker thread, which fills the reply, before it
+ * sends it; if the client went away meanwhile, it still calls it, when the request ends. */
+void req_resume_then(struct req *req, void (*before_reply)(struct req *req, void *arg),
+                     void *arg);
 
 /* Adds a response header; name and value must outlive the request (literals or arena). */
 void req_out_header(struct req *req, const char *name, const char *value);

@@ -12,6 +12,7 @@
 #include "server/lambda_err.h"
 #include "server/sigv4.h"
 #include "server/streams.h"
+#include "server/writeq.h"
 
 #define LOG_MODULE "route"
 #include "server/log.h"
@@ -30,16 +31,17 @@ struct json_service {
     const struct awserr_kind *internal;
     const struct route_json_op *ops;
     const size_t *n_ops;
+    bool (*writes)(const char *op); /* the operations handed to the write runner, if any */
 };
 
 static const struct json_service json_services[] = {
     {"DynamoDB_20120810", "DynamoDB", "application/x-amz-json-1.0", true, 16 * MB,
      &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddb_operations,
-     &ddb_operations_count},
+     &ddb_operations_count, ddb_operation_writes_items},
     /* Streams is signed as `dynamodb` (§1.1): only the target tells the two apart. */
     {"DynamoDBStreams_20120810", "DynamoDBStreams", "application/x-amz-json-1.0", true, 16 * MB,
      &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddbs_operations,
-     &ddbs_operations_count},
+     &ddbs_operations_count, NULL},
 };
 
 #define DEFAULT_BODY_LIMIT (16 * MB)
@@ -97,8 +99,10 @@ static const struct route_json_op *json_op_find(const struct json_service *svc, 
     return NULL;
 }
 
-/* Runs the checks every operation needs, then the operation. Returns 0 or -1 (err raised). */
-static int run_json(struct req *req, const struct json_service *svc, const char *opname)
+/* Runs the checks every operation needs, then the operation: 0 with *out (a new reference, or
+ * NULL) or -1 with req->err raised (possibly not: reply_json() then raises an internal error). */
+static int run_json(struct req *req, const struct json_service *svc, const char *opname,
+                    json_t **out)
 {
     struct awserr *err = &req->err;
     if (req->body_too_large)
@@ -113,33 +117,79 @@ static int run_json(struct req *req, const struct json_service *svc, const char 
     json_t *in = awsjson_parse(req->body.data, req->body.len, svc->serialization, err);
     if (!in)
         return -1;
-    json_t *out = NULL;
-    int rc = op->fn(req, in, &out, err);
+    int rc = op->fn(req, in, out, err);
     json_decref(in);
-    if (rc < 0) {
-        if (!awserr_is_set(err))
-            awserr__raise(err, svc->internal, __FILE__, __LINE__, "Internal server error");
+    if (rc < 0) /* an operation that failed after route_json_then(): its state is released
+                 * with the req */
+        req->_then = NULL;
+    return rc;
+}
+
+/* Writes the reply of an operation that returned rc with out (a new reference, or NULL). */
+static void reply_json(struct req *req, const struct json_service *svc, int rc, json_t *out)
+{
+    struct awserr *err = &req->err;
+    if (rc == 0) {
+        if (out)
+            awsjson_body_write(req, out);
         json_decref(out);
-        return -1;
+        awsjson_reply_write(req, svc->content_type, svc->crc);
+        return;
     }
-    if (out)
-        awsjson_body_write(req, out);
     json_decref(out);
-    return 0;
+    if (!awserr_is_set(err))
+        awserr__raise(err, svc->internal, __FILE__, __LINE__, "Internal server error");
+    if (req->err.kind->status >= 500)
+        LOG_ERROR("%s.%s failed at %s:%d: %s", svc->api, req->operation, req->err.file,
+                  req->err.line, req->err.message);
+    awsjson_error_write(req, svc->content_type, svc->crc);
+}
+
+void route_json_then(struct req *req, route_json_then_fn then, void *state,
+                     void (*state_free)(void *state))
+{
+    req->_then = then;
+    req->_then_state = state;
+    req->_then_free = state_free;
+}
+
+/* The reply of a write whose group failed to commit: the service's internal error. */
+static void fail_json(struct req *req, const void *svc_arg)
+{
+    const struct json_service *svc = svc_arg;
+    buf_reset(&req->out);
+    req->n_out_headers = 0;
+    awserr_clear(&req->err);
+    awserr__raise(&req->err, svc->internal, __FILE__, __LINE__, "Internal server error");
+    awsjson_error_write(req, svc->content_type, svc->crc);
+}
+
+/* The continuation of a write operation, on the write runner. */
+static void run_json_then(struct req *req, const void *svc)
+{
+    json_t *out = NULL;
+    int rc = req->_then(req, req->_then_state, &out, &req->err);
+    req->_then = NULL; /* the state is released by req_free(), on the req's own worker */
+    reply_json(req, svc, rc, out);
 }
 
 static void dispatch_json(struct req *req, const struct json_service *svc, const char *opname)
 {
     req->api = svc->api;
     req->operation = opname;
-    if (run_json(req, svc, opname) == 0) {
-        awsjson_reply_write(req, svc->content_type, svc->crc);
+    json_t *out = NULL;
+    int rc = run_json(req, svc, opname, &out);
+    if (rc == 0 && req->_then) {
+        writeq_run(req, run_json_then, fail_json, svc);
         return;
     }
-    if (req->err.kind->status >= 500)
-        LOG_ERROR("%s.%s failed at %s:%d: %s", svc->api, opname, req->err.file, req->err.line,
-                  req->err.message);
-    awsjson_error_write(req, svc->content_type, svc->crc);
+    reply_json(req, svc, rc, out);
+}
+
+/* A DynamoDB write: run by the one worker running writes (see writeq.h). */
+static void dispatch_json_write(struct req *req, const void *svc)
+{
+    dispatch_json(req, svc, req->operation);
 }
 
 void route_dispatch(struct req *req)
@@ -152,7 +202,12 @@ void route_dispatch(struct req *req)
     const char *op;
     const struct json_service *svc = json_service_find(req_header(req, "X-Amz-Target"), &op);
     if (svc) {
-        dispatch_json(req, svc, op);
+        if (svc->writes && svc->writes(op)) {
+            req->operation = op;
+            writeq_run(req, dispatch_json_write, fail_json, svc);
+        } else {
+            dispatch_json(req, svc, op);
+        }
         return;
     }
     /* REST-JSON: Lambda is recognised by its path (DESIGN "One port, many services"). */

@@ -21,6 +21,17 @@ struct route_json_op {
     route_json_fn fn;
 };
 
+/* A write operation whose last step (read, change, commit) must run where writes run
+ * (server/writeq.h), while the parsing before it runs on the caller's worker in parallel: the
+ * operation does its first part, calls route_json_then() and returns 0 with *out NULL. The
+ * route then runs then(req, state, out, err) on the write runner (it has the contract of a
+ * route_json_fn) and writes its reply; req_free() releases state with state_free(state), on
+ * the req's own worker. */
+typedef int (*route_json_then_fn)(struct req *req, void *state, json_t **out,
+                                  struct awserr *err);
+void route_json_then(struct req *req, route_json_then_fn then, void *state,
+                     void (*state_free)(void *state));
+
 /* The largest body the route of this request accepts; the front door discards (and flags)
  * anything longer before it is buffered. */
 size_t route_body_limit(const struct req *req);

@@ -451,9 +451,103 @@ static int writer_open(void)
     return 0;
 }
 
+/* This thread's write group (see db_write_group_begin). */
+static _Thread_local struct {
+    bool active;         /* between db_write_group_begin() and db_write_group_end() */
+    bool open;           /* its transaction is open: the write lock is held */
+    bool broken;         /* SQLite ended the transaction on an error: nothing will commit */
+    bool tables_changed; /* a write of the group changed table metadata */
+} group;
+
+static void (*group_after_commit)(void);
+
+void db_write_group_hook_set(void (*after_commit)(void))
+{
+    group_after_commit = after_commit;
+}
+
+void db_write_group_begin(void)
+{
+    assert(!group.active);
+    group.active = true;
+}
+
+bool db_write_grouped(void)
+{
+    return group.active;
+}
+
+int db_write_group_end(void)
+{
+    assert(group.active);
+    group.active = false;
+    if (!group.open)
+        return 0;
+    group.open = false;
+    struct db *w = g.writer;
+    int ret = group.broken ? -1 : 0;
+    if (!group.broken && db_stmt_exec(w, w->stmts[DB_COMMIT]) < 0)
+        ret = -1;
+    if (!sqlite3_get_autocommit(w->conn))
+        db_stmt_exec(w, w->stmts[DB_ROLLBACK]);
+    group.broken = false;
+    if (group.tables_changed)
+        tables_generation++;
+    group.tables_changed = false;
+    pthread_mutex_unlock(&g.write_lock);
+    if (ret == 0 && group_after_commit)
+        group_after_commit();
+    return ret;
+}
+
+/* A write inside the group: opens the group's transaction if needed, then a savepoint. */
+static int group_write_begin(struct db *db)
+{
+    if (!group.open) {
+        pthread_mutex_lock(&g.write_lock);
+        if (writer_open() < 0 || db_stmt_exec(g.writer, g.writer->stmts[DB_BEGIN_IMMEDIATE]) < 0) {
+            pthread_mutex_unlock(&g.write_lock);
+            return -1;
+        }
+        group.open = true;
+    }
+    if (group.broken)
+        return -1;
+    db->in_write = true;
+    if (db_stmt_exec(db, db_stmt(db, DB_SAVEPOINT)) < 0) {
+        db->in_write = false;
+        group.broken = sqlite3_get_autocommit(g.writer->conn);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ends a write of the group: kept (RELEASE) or undone alone (ROLLBACK TO). If SQLite ended
+ * the whole transaction on an error, the group is broken and nothing of it will commit. */
+static int group_write_end(struct db *db, bool keep)
+{
+    int ret = 0;
+    if (keep && db_stmt_exec(db, db_stmt(db, DB_RELEASE)) < 0) {
+        ret = -1;
+        keep = false;
+    }
+    if (!keep && !sqlite3_get_autocommit(g.writer->conn) &&
+        db_stmt_exec(db, db_stmt(db, DB_ROLLBACK_TO)) == 0)
+        db_stmt_exec(db, db_stmt(db, DB_RELEASE));
+    if (sqlite3_get_autocommit(g.writer->conn))
+        group.broken = true;
+    db->in_write = false;
+    if (db->tables_changed)
+        group.tables_changed = true;
+    db->tables_changed = false;
+    return ret;
+}
+
 int db_write_begin(struct db *db)
 {
     assert(!db->in_write);
+    if (group.active)
+        return group_write_begin(db);
     pthread_mutex_lock(&g.write_lock);
     if (writer_open() < 0) {
         pthread_mutex_unlock(&g.write_lock);
@@ -471,6 +565,8 @@ int db_write_begin(struct db *db)
 int db_write_commit(struct db *db)
 {
     assert(db->in_write);
+    if (group.active)
+        return group_write_end(db, true);
     int ret = db_stmt_exec(db, db_stmt(db, DB_COMMIT));
     if (ret < 0 && !sqlite3_get_autocommit(db_conn(db)))
         db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
@@ -481,6 +577,10 @@ int db_write_commit(struct db *db)
 void db_write_rollback(struct db *db)
 {
     assert(db->in_write);
+    if (group.active) {
+        group_write_end(db, false);
+        return;
+    }
     if (!sqlite3_get_autocommit(db_conn(db)))
         db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
     write_end(db);

@@ -242,6 +242,114 @@ static void test_faults_leave_no_trace(void **state)
     fault_every_step("DeleteItem", "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}}}");
 }
 
+/* ---- group commit (storage/db.h): writes inside a group share one commit ---- */
+
+static struct reply grp_call(const char *op, const char *body)
+{
+    char target[64];
+    snprintf(target, sizeof target, "DynamoDB_20120810.%s", op);
+    return call("POST", "/", target, body, false);
+}
+
+static bool grp_item_exists(const char *key)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"TableName\":\"grp\",\"Key\":{\"pk\":{\"S\":\"%s\"}}}", key);
+    struct reply r = grp_call("GetItem", body);
+    assert_int_equal(r.status, 200);
+    bool found = json_object_get(r.body, "Item") != NULL;
+    json_decref(r.body);
+    return found;
+}
+
+static void grp_put(const char *key, int expect_status)
+{
+    char body[160];
+    snprintf(body, sizeof body,
+             "{\"TableName\":\"grp\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"g\":{\"S\":\"x\"}}}",
+             key);
+    struct reply r = grp_call("PutItem", body);
+    assert_int_equal(r.status, expect_status);
+    json_decref(r.body);
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    struct reply r = grp_call("CreateTable",
+                              "{\"TableName\":\"grp\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                              "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":"
+                              "\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+                              "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                              "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byg\",\"KeySchema\":["
+                              "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+                              "\"ProjectionType\":\"ALL\"}}],\"StreamSpecification\":{"
+                              "\"StreamEnabled\":true,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}");
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+    grp_put("a", 200);
+    enum log_level saved = log_level_current;
+    log_level_current = LOG_LEVEL_OFF;
+
+    /* A fault at any step of a write inside a group undoes that write alone: the group's
+     * other write commits, and the storage invariants hold. */
+    for (int nth = 1;; nth++) {
+        assert_true(nth < 500);
+        char keep[32];
+        snprintf(keep, sizeof keep, "keep-%d", nth);
+        json_t *before = check_state();
+        db_write_group_begin();
+        grp_put(keep, 200);
+        db_fault_inject(nth);
+        struct reply u = grp_call("UpdateItem",
+                                  "{\"TableName\":\"grp\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                                  "\"UpdateExpression\":\"SET g = :g ADD n :one\","
+                                  "\"ConditionExpression\":\"attribute_exists(pk)\","
+                                  "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"},"
+                                  "\":g\":{\"S\":\"y\"}}}");
+        db_fault_inject(0);
+        assert_int_equal(db_write_group_end(), 0);
+        assert_true(grp_item_exists(keep));
+        json_t *after = check_state();
+        json_int_t records = json_integer_value(json_object_get(after, "stream_records")) -
+                             json_integer_value(json_object_get(before, "stream_records"));
+        json_decref(before);
+        json_decref(after);
+        if (u.status == 200) { /* every step succeeded: both writes left their record */
+            json_decref(u.body);
+            assert_int_equal(records, 2);
+            break;
+        }
+        assert_error(u, 500, "com.amazonaws.dynamodb.v20120810#InternalServerError");
+        assert_int_equal(records, 1);
+    }
+
+    /* A group whose commit fails loses every one of its writes. */
+    json_t *before = check_state();
+    db_write_group_begin();
+    grp_put("lost-1", 200);
+    grp_put("lost-2", 200);
+    db_fault_inject(1); /* the COMMIT */
+    assert_int_equal(db_write_group_end(), -1);
+    db_fault_inject(0);
+    assert_false(grp_item_exists("lost-1"));
+    assert_false(grp_item_exists("lost-2"));
+    json_t *after = check_state();
+    assert_true(json_equal(json_object_get(before, "stream_records"),
+                           json_object_get(after, "stream_records")));
+    json_decref(before);
+    json_decref(after);
+
+    /* An empty group commits nothing and answers 0; the next group works. */
+    db_write_group_begin();
+    assert_int_equal(db_write_group_end(), 0);
+    db_write_group_begin();
+    grp_put("after", 200);
+    assert_int_equal(db_write_group_end(), 0);
+    assert_true(grp_item_exists("after"));
+    log_level_current = saved;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_body_too_large),    cmocka_unit_test(test_health),
         cmocka_unit_test(test_item_round_trip),
         cmocka_unit_test(test_faults_leave_no_trace),
+        cmocka_unit_test(test_group_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
