@@ -618,20 +618,35 @@ out:
     return ret;
 }
 
+/* The first phase of a PutItem or DeleteItem: the request's member `member` (Item or Key) and
+ * the parts every single-item write shares, parsed. NULL with *err raised. */
+static struct item_write *item_write_open(struct req *req, json_t *in, const char *member,
+                                          const char *member_lower, struct awserr *err)
+{
+    json_t *subject;
+    if (required_object(in, member, member_lower, &subject, err) < 0)
+        return NULL;
+    struct item_write *u = item_write_new(in, subject);
+    if (write_request_open(req, in, false, condition_members, condition_legacy, &u->w, err) < 0 ||
+        write_request_parsed(&u->w, err) < 0) {
+        item_write_free(u);
+        return NULL;
+    }
+    return u;
+}
+
 int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     (void)out;
-    json_t *item;
-    if (required_object(in, "Item", "item", &item, err) < 0)
+    struct item_write *u = item_write_open(req, in, "Item", "item", err);
+    if (!u)
         return -1;
-    struct item_write *u = item_write_new(in, item);
-    if (write_request_open(req, in, false, condition_members, condition_legacy, &u->w, err) < 0 ||
-        write_request_parsed(&u->w, err) < 0 || ddbval_item_check(item, err) < 0 ||
-        ddb__key_from_item(&u->w.t, item, &u->k, err) < 0) {
+    if (ddbval_item_check(u->subject, err) < 0 ||
+        ddb__key_from_item(&u->w.t, u->subject, &u->k, err) < 0) {
         item_write_free(u);
         return -1;
     }
-    u->size = ddbval_item_size(item);
+    u->size = ddbval_item_size(u->subject);
     route_json_then(req, put_item_write, u, item_write_free);
     return 0;
 }
@@ -664,12 +679,10 @@ static int delete_item_write(struct req *req, void *state, json_t **out, struct 
 int ddb_delete_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     (void)out;
-    json_t *key;
-    if (required_object(in, "Key", "key", &key, err) < 0)
+    struct item_write *u = item_write_open(req, in, "Key", "key", err);
+    if (!u)
         return -1;
-    struct item_write *u = item_write_new(in, key);
-    if (write_request_open(req, in, false, condition_members, condition_legacy, &u->w, err) < 0 ||
-        write_request_parsed(&u->w, err) < 0 || ddb__key_from_param(&u->w.t, key, &u->k, err) < 0) {
+    if (ddb__key_from_param(&u->w.t, u->subject, &u->k, err) < 0) {
         item_write_free(u);
         return -1;
     }

@@ -175,6 +175,25 @@ static char *item_text(void)
     return text;
 }
 
+/* A table keyed by pk (S), with a GSI on g and a NEW_AND_OLD_IMAGES stream. */
+static void create_gsi_stream_table(const char *name)
+{
+    char body[700];
+    snprintf(body, sizeof body,
+             "{\"TableName\":\"%s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":"
+             "\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+             "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byg\",\"KeySchema\":["
+             "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+             "\"ProjectionType\":\"ALL\"}}],\"StreamSpecification\":{"
+             "\"StreamEnabled\":true,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
+             name);
+    struct reply r = call("POST", "/", DDB("CreateTable"), body, false);
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+}
+
 /* Injects a fault at every step of the write in turn, until the write needs fewer steps than
  * the countdown: each failed attempt must answer InternalServerError and leave the item, the
  * stream records and the storage invariants as they were. */
@@ -217,18 +236,7 @@ static void fault_every_step(const char *op, const char *body)
 static void test_faults_leave_no_trace(void **state)
 {
     (void)state;
-    struct reply r = call("POST", "/", DDB("CreateTable"),
-                          "{\"TableName\":\"flt\",\"BillingMode\":\"PAY_PER_REQUEST\","
-                          "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":"
-                          "\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
-                          "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
-                          "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byg\",\"KeySchema\":["
-                          "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
-                          "\"ProjectionType\":\"ALL\"}}],\"StreamSpecification\":{"
-                          "\"StreamEnabled\":true,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
-                          false);
-    assert_int_equal(r.status, 200);
-    json_decref(r.body);
+    create_gsi_stream_table("flt");
     fault_every_step("PutItem", "{\"TableName\":\"flt\",\"Item\":{\"pk\":{\"S\":\"a\"},"
                                 "\"g\":{\"S\":\"x\"},\"v\":{\"N\":\"1\"}}}");
     fault_every_step("UpdateItem", "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
@@ -276,17 +284,7 @@ static void grp_put(const char *key, int expect_status)
 static void test_group_commit(void **state)
 {
     (void)state;
-    struct reply r = grp_call("CreateTable",
-                              "{\"TableName\":\"grp\",\"BillingMode\":\"PAY_PER_REQUEST\","
-                              "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":"
-                              "\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
-                              "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
-                              "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byg\",\"KeySchema\":["
-                              "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
-                              "\"ProjectionType\":\"ALL\"}}],\"StreamSpecification\":{"
-                              "\"StreamEnabled\":true,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}");
-    assert_int_equal(r.status, 200);
-    json_decref(r.body);
+    create_gsi_stream_table("grp");
     grp_put("a", 200);
     enum log_level saved = log_level_current;
     log_level_current = LOG_LEVEL_OFF;
