@@ -26,11 +26,6 @@ const struct route_json_op ddb_operations[] = {
 };
 const size_t ddb_operations_count = sizeof ddb_operations / sizeof ddb_operations[0];
 
-bool ddb_operation_writes_items(const char *op)
-{
-    return strcmp(op, "BatchWriteItem") == 0;
-}
-
 json_t *ddb__item_parse(const char *text, size_t len)
 {
     if (!len)

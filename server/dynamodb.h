@@ -18,9 +18,6 @@
 
 extern const struct route_json_op ddb_operations[];
 extern const size_t ddb_operations_count;
-/* True for the item writes handed whole to the one worker running writes (server/writeq.h):
- * BatchWriteItem. (PutItem, DeleteItem and UpdateItem hand over only their write step.) */
-bool ddb_operation_writes_items(const char *op);
 /* A stored item's text as a json_t (new reference), through the fast request parser; NULL if
  * the text is not a JSON object, which storage never holds. */
 json_t *ddb__item_parse(const char *text, size_t len);

@@ -341,50 +341,83 @@ static int write_ops_apply(struct db *db, struct write_op *ops, size_t n, struct
     }
     if (db_write_commit(db) < 0)
         return awserr_raise(err, DDB_INTERNAL, "Internal server error");
-    ddb__stream_committed();
+    return 0;
+}
+
+/* A BatchWriteItem between its two phases (route_json_then): parsed and checked on the worker
+ * that received it, written where the writes run. */
+struct batch_write {
+    json_t *in; /* the request: the ops' items point into it */
+    enum ddb_capacity capacity;
+    struct write_table *tables;
+    size_t n_tables;
+    struct write_op *ops;
+    size_t n_ops;
+};
+
+static void batch_write_free(void *state)
+{
+    struct batch_write *b = state;
+    for (size_t i = 0; i < b->n_ops; i++)
+        ddb__key_free(&b->ops[i].key);
+    for (size_t t = 0; t < b->n_tables; t++) {
+        json_decref(b->tables[t].seen);
+        ddb__indexes_free(&b->tables[t].ix);
+        st_table_free(&b->tables[t].t);
+    }
+    free(b->ops);
+    free(b->tables);
+    json_decref(b->in);
+    free(b);
+}
+
+static int batch_write_apply(struct req *req, void *state, json_t **out, struct awserr *err)
+{
+    (void)req;
+    struct batch_write *b = state;
+    struct db *db;
+    /* This thread's connection: maybe not the worker that parsed. */
+    if (ddb__db(&db, err) < 0 || write_ops_apply(db, b->ops, b->n_ops, err) < 0)
+        return -1;
+    *out = json_pack("{s:{}}", "UnprocessedItems");
+    if (b->capacity) {
+        json_t *caps = json_array();
+        for (size_t t = 0; t < b->n_tables; t++) {
+            double units = 0;
+            for (size_t i = 0; i < b->n_ops; i++)
+                if (b->ops[i].t == &b->tables[t].t)
+                    units += b->ops[i].item
+                                 ? fmax(1.0, ceil(ddbval_item_size(b->ops[i].item) / 1024.0))
+                                 : 1.0;
+            json_array_append_new(caps, ddb__capacity(b->tables[t].t.name, units, b->capacity));
+        }
+        json_object_set_new(*out, "ConsumedCapacity", caps);
+    }
     return 0;
 }
 
 int ddb_batch_write_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
+    (void)out;
     json_t *items;
     struct db *db;
     enum ddb_capacity capacity;
     if (batch_open(in, &items, &capacity, &db, err) < 0)
         return -1;
-    size_t total = count_requests(items), n_tables = json_object_size(items), n_ops = 0;
+    size_t total = count_requests(items);
     if (total > BATCH_WRITE_MAX)
         return awserr_raise(err, DDB_VALIDATION,
                             "Too many items requested for the BatchWriteItem call");
-    struct write_table *tables = xcalloc(n_tables, sizeof *tables);
-    struct write_op *ops = xcalloc(total ? total : 1, sizeof *ops);
-    int ret = write_tables_open(req, db, items, tables, ops, &n_ops, err);
-    if (ret == 0)
-        ret = write_ops_apply(db, ops, n_ops, err);
-    if (ret == 0) {
-        *out = json_pack("{s:{}}", "UnprocessedItems");
-        if (capacity) {
-            json_t *caps = json_array();
-            for (size_t t = 0; t < n_tables; t++) {
-                double units = 0;
-                for (size_t i = 0; i < n_ops; i++)
-                    if (ops[i].t == &tables[t].t)
-                        units += ops[i].item
-                                     ? fmax(1.0, ceil(ddbval_item_size(ops[i].item) / 1024.0))
-                                     : 1.0;
-                json_array_append_new(caps, ddb__capacity(tables[t].t.name, units, capacity));
-            }
-            json_object_set_new(*out, "ConsumedCapacity", caps);
-        }
+    struct batch_write *b = xcalloc(1, sizeof *b);
+    b->in = json_incref(in);
+    b->capacity = capacity;
+    b->n_tables = json_object_size(items);
+    b->tables = xcalloc(b->n_tables, sizeof *b->tables);
+    b->ops = xcalloc(total ? total : 1, sizeof *b->ops);
+    if (write_tables_open(req, db, items, b->tables, b->ops, &b->n_ops, err) < 0) {
+        batch_write_free(b);
+        return -1;
     }
-    for (size_t i = 0; i < n_ops; i++)
-        ddb__key_free(&ops[i].key);
-    for (size_t t = 0; t < n_tables; t++) {
-        json_decref(tables[t].seen);
-        ddb__indexes_free(&tables[t].ix);
-        st_table_free(&tables[t].t);
-    }
-    free(ops);
-    free(tables);
-    return ret;
+    route_json_then(req, batch_write_apply, b, batch_write_free);
+    return 0;
 }

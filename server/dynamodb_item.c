@@ -421,6 +421,8 @@ struct write_request {
 
 static const char *const condition_members[] = {"ConditionExpression", NULL};
 static const char *const condition_legacy[] = {"Expected", NULL};
+static const char *const update_members[] = {"ConditionExpression", "UpdateExpression", NULL};
+static const char *const update_legacy[] = {"Expected", "AttributeUpdates", NULL};
 
 /* Parses the request parts every single-item write shares. */
 static int write_request_open(struct req *req, json_t *in, bool update,
@@ -544,7 +546,6 @@ static int write_commit(struct db *db, struct awserr *err)
 {
     if (db_write_commit(db) < 0)
         return awserr_raise(err, DDB_INTERNAL, "Internal server error");
-    ddb__stream_committed();
     return 0;
 }
 
@@ -561,15 +562,6 @@ struct item_write {
     struct ddbexpr *update; /* UpdateItem */
     size_t size;            /* PutItem: the item's size */
 };
-
-static struct item_write *item_write_new(json_t *in, json_t *subject)
-{
-    struct item_write *u = xcalloc(1, sizeof *u);
-    u->in = json_incref(in);
-    u->subject = subject;
-    u->k = (struct ddb_key)DDB_KEY_INIT;
-    return u;
-}
 
 static void item_write_free(void *state)
 {
@@ -618,17 +610,22 @@ out:
     return ret;
 }
 
-/* The first phase of a PutItem or DeleteItem: the request's member `member` (Item or Key) and
- * the parts every single-item write shares, parsed. NULL with *err raised. */
+/* The first phase of a single-item write: the request's member `member` (Item or Key) and
+ * the parts every single-item write shares; the caller finishes with write_request_parsed()
+ * (directly, or through parse_update). NULL with *err raised. */
 static struct item_write *item_write_open(struct req *req, json_t *in, const char *member,
-                                          const char *member_lower, struct awserr *err)
+                                          const char *member_lower, bool update,
+                                          struct awserr *err)
 {
     json_t *subject;
     if (required_object(in, member, member_lower, &subject, err) < 0)
         return NULL;
-    struct item_write *u = item_write_new(in, subject);
-    if (write_request_open(req, in, false, condition_members, condition_legacy, &u->w, err) < 0 ||
-        write_request_parsed(&u->w, err) < 0) {
+    struct item_write *u = xcalloc(1, sizeof *u);
+    u->in = json_incref(in);
+    u->subject = subject;
+    u->k = (struct ddb_key)DDB_KEY_INIT;
+    if (write_request_open(req, in, update, update ? update_members : condition_members,
+                           update ? update_legacy : condition_legacy, &u->w, err) < 0) {
         item_write_free(u);
         return NULL;
     }
@@ -638,10 +635,10 @@ static struct item_write *item_write_open(struct req *req, json_t *in, const cha
 int ddb_put_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     (void)out;
-    struct item_write *u = item_write_open(req, in, "Item", "item", err);
+    struct item_write *u = item_write_open(req, in, "Item", "item", false, err);
     if (!u)
         return -1;
-    if (ddbval_item_check(u->subject, err) < 0 ||
+    if (write_request_parsed(&u->w, err) < 0 || ddbval_item_check(u->subject, err) < 0 ||
         ddb__key_from_item(&u->w.t, u->subject, &u->k, err) < 0) {
         item_write_free(u);
         return -1;
@@ -679,10 +676,11 @@ static int delete_item_write(struct req *req, void *state, json_t **out, struct 
 int ddb_delete_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     (void)out;
-    struct item_write *u = item_write_open(req, in, "Key", "key", err);
+    struct item_write *u = item_write_open(req, in, "Key", "key", false, err);
     if (!u)
         return -1;
-    if (ddb__key_from_param(&u->w.t, u->subject, &u->k, err) < 0) {
+    if (write_request_parsed(&u->w, err) < 0 ||
+        ddb__key_from_param(&u->w.t, u->subject, &u->k, err) < 0) {
         item_write_free(u);
         return -1;
     }
@@ -691,9 +689,6 @@ int ddb_delete_item(struct req *req, json_t *in, json_t **out, struct awserr *er
 }
 
 /* ---- UpdateItem ---- */
-
-static const char *const update_members[] = {"ConditionExpression", "UpdateExpression", NULL};
-static const char *const update_legacy[] = {"Expected", "AttributeUpdates", NULL};
 
 /* Parses UpdateExpression or AttributeUpdates, and refuses updates of key attributes. */
 static int parse_update(json_t *in, struct write_request *w, struct ddbexpr **update,
@@ -713,12 +708,6 @@ static int parse_update(json_t *in, struct write_request *w, struct ddbexpr **up
     return write_request_parsed(w, err);
 }
 
-/* The item an update starts from: a copy of the current one, or just the key. */
-static json_t *update_base(const json_t *old, const json_t *key)
-{
-    return old ? json_deep_copy(old) : json_deep_copy(key);
-}
-
 static json_t *update_attributes(enum return_values rv, const struct ddbexpr *update,
                                  const json_t *old, const json_t *new_item)
 {
@@ -729,31 +718,6 @@ static json_t *update_attributes(enum return_values rv, const struct ddbexpr *up
     case RV_UPDATED_NEW: return update ? ddbexpr_update_project(update, new_item) : NULL;
     default: return NULL;
     }
-}
-
-/* Checks an updated item's size; *result takes item, or item is released. */
-static int update_checked(json_t *item, json_t **result, size_t *size, struct awserr *err)
-{
-    *size = ddbval_item_size(item);
-    if (*size > DDBVAL_MAX_ITEM_SIZE) {
-        json_decref(item);
-        return awserr_raise(err, DDB_VALIDATION,
-                            "Item size to update has exceeded the maximum allowed size");
-    }
-    *result = item;
-    return 0;
-}
-
-/* Applies the update to a copy of old and checks the result; *result gets the new item. */
-static int update_compute(const struct ddbexpr *update, const json_t *old, const json_t *key,
-                          json_t **result, size_t *size, struct awserr *err)
-{
-    json_t *item = update_base(old, key);
-    if (update && ddbexpr_update_apply(update, item, err) < 0) {
-        json_decref(item);
-        return -1;
-    }
-    return update_checked(item, result, size, err);
 }
 
 /* The stored item an update starts from, and what the update makes of it. */
@@ -777,18 +741,24 @@ static int outcome_compute(const struct write_request *w, const struct ddbexpr *
 {
     if (ddb__item_read(w->db, &w->t, k, &o->old, err) < 0 || condition_check(w, o->old, err) < 0)
         return -1;
-    if (o->old && w->rv != RV_ALL_OLD && w->rv != RV_UPDATED_OLD) {
-        /* Nothing reads the old item from here on: update it in place instead of a copy
-         * (storage reads the old row itself for the stream record). */
-        json_t *item = o->old;
-        o->old = NULL;
-        if (update && ddbexpr_update_apply(update, item, err) < 0) {
-            json_decref(item);
-            return -1;
-        }
-        return update_checked(item, &o->new_item, &o->size, err);
-    }
-    return update_compute(update, o->old, key, &o->new_item, &o->size, err);
+    /* The update starts from the current item, or just the key. It changes the current item
+     * in place unless ReturnValues needs the old one (storage reads the old row itself for
+     * the stream record). */
+    json_t *item;
+    if (!o->old)
+        item = json_deep_copy(key);
+    else if (w->rv == RV_ALL_OLD || w->rv == RV_UPDATED_OLD)
+        item = json_deep_copy(o->old);
+    else
+        item = o->old, o->old = NULL;
+    o->new_item = item;
+    if (update && ddbexpr_update_apply(update, item, err) < 0)
+        return -1;
+    o->size = ddbval_item_size(item);
+    if (o->size > DDBVAL_MAX_ITEM_SIZE)
+        return awserr_raise(err, DDB_VALIDATION,
+                            "Item size to update has exceeded the maximum allowed size");
+    return 0;
 }
 
 static int update_item_write(struct req *req, void *state, json_t **out, struct awserr *err)
@@ -818,13 +788,11 @@ out:
 int ddb_update_item(struct req *req, json_t *in, json_t **out, struct awserr *err)
 {
     (void)out;
-    json_t *key;
-    if (required_object(in, "Key", "key", &key, err) < 0)
+    struct item_write *u = item_write_open(req, in, "Key", "key", true, err);
+    if (!u)
         return -1;
-    struct item_write *u = item_write_new(in, key);
-    if (write_request_open(req, in, true, update_members, update_legacy, &u->w, err) < 0 ||
-        parse_update(in, &u->w, &u->update, err) < 0 ||
-        ddb__key_from_param(&u->w.t, key, &u->k, err) < 0) {
+    if (parse_update(in, &u->w, &u->update, err) < 0 ||
+        ddb__key_from_param(&u->w.t, u->subject, &u->k, err) < 0) {
         item_write_free(u);
         return -1;
     }

@@ -124,8 +124,6 @@ static _Thread_local bool records_pending;
 
 void ddb__stream_committed(void)
 {
-    if (db_write_grouped()) /* not committed yet: the group's end calls this again */
-        return;
     if (records_pending) {
         records_pending = false;
         esm_streams_changed();

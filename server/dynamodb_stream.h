@@ -53,9 +53,9 @@ int ddb__stream_change_remove(struct db *db, const struct st_table *t,
                               struct ddb_stream_change *c, int existed, struct awserr *err);
 void ddb__stream_change_close(struct ddb_stream_change *c);
 
-/* After a write transaction committed: when it appended stream records, the event source
- * mappings are woken (handlers/esm.h). A rolled-back transaction's records only cost one
- * spurious wake-up at the next commit. */
+/* The storage commit hook (db_write_commit_hook_set, set by main): after a commit on this
+ * thread that appended stream records, the event source mappings are woken (handlers/esm.h).
+ * A rolled-back transaction's records only cost one spurious wake-up at the next commit. */
 void ddb__stream_committed(void);
 
 /* Makes the table's stream rows match spec (after CreateTable or UpdateTable stored it):

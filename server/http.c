@@ -179,17 +179,23 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct conn_state
 
 static void listener_dispatch(struct conn_state *cs);
 
+/* Makes the reply of a req resumed with req_resume_then(), once. */
+static void run_before_reply(struct req *req)
+{
+    void (*before)(struct req *, void *) = req->before_reply;
+    if (!before)
+        return;
+    req->before_reply = NULL;
+    log_request_id_set(req->id);
+    before(req, req->before_reply_arg);
+    log_request_id_set(NULL);
+}
+
 static enum MHD_Result respond(struct MHD_Connection *conn, struct conn_state *cs)
 {
     struct req *req = &cs->req;
     if (cs->dispatched) { /* called again after req_resume(): the reply is ready, or made now */
-        if (req->before_reply) {
-            void (*before)(struct req *, void *) = req->before_reply;
-            req->before_reply = NULL;
-            log_request_id_set(req->id);
-            before(req, req->before_reply_arg);
-            log_request_id_set(NULL);
-        }
+        run_before_reply(req);
         return send_reply(conn, cs);
     }
     cs->dispatched = true;
@@ -244,13 +250,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = *con_cls;
     if (!cs)
         return;
-    if (cs->req.before_reply) {
-        /* Resumed to make its reply (req_resume_then) but closed first: the work it was
-         * handed (a turn of the write runner) must still run, though no one will read it. */
-        void (*before)(struct req *, void *) = cs->req.before_reply;
-        cs->req.before_reply = NULL;
-        before(&cs->req, cs->req.before_reply_arg);
-    }
+    /* Resumed to make its reply (req_resume_then) but closed first: the work it was handed
+     * (a turn of the write runner) must still run, though no one will read it. */
+    run_before_reply(&cs->req);
     bool counted = !cs->listener;
     req_free(&cs->req);
     free(cs);

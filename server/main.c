@@ -148,7 +148,7 @@ int main(int argc, char **argv)
     if (!dir || db_open(dir, cfg.ephemeral) < 0)
         goto out;
     ddb__stream_settings_set(cfg.stream_retention, cfg.shard_rollover);
-    db_write_group_hook_set(ddb__stream_committed);
+    db_write_commit_hook_set(ddb__stream_committed);
     engine_tick_set(engine_tick, 1000);
     int rc = engine_start();
     if (rc < 0) {

@@ -31,17 +31,16 @@ struct json_service {
     const struct awserr_kind *internal;
     const struct route_json_op *ops;
     const size_t *n_ops;
-    bool (*writes)(const char *op); /* the operations handed to the write runner, if any */
 };
 
 static const struct json_service json_services[] = {
     {"DynamoDB_20120810", "DynamoDB", "application/x-amz-json-1.0", true, 16 * MB,
      &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddb_operations,
-     &ddb_operations_count, ddb_operation_writes_items},
+     &ddb_operations_count},
     /* Streams is signed as `dynamodb` (§1.1): only the target tells the two apart. */
     {"DynamoDBStreams_20120810", "DynamoDBStreams", "application/x-amz-json-1.0", true, 16 * MB,
      &DDB_SERIALIZATION, &DDB_REQUEST_TOO_LARGE, &DDB_INTERNAL, ddbs_operations,
-     &ddbs_operations_count, NULL},
+     &ddbs_operations_count},
 };
 
 #define DEFAULT_BODY_LIMIT (16 * MB)
@@ -186,12 +185,6 @@ static void dispatch_json(struct req *req, const struct json_service *svc, const
     reply_json(req, svc, rc, out);
 }
 
-/* A DynamoDB write: run by the one worker running writes (see writeq.h). */
-static void dispatch_json_write(struct req *req, const void *svc)
-{
-    dispatch_json(req, svc, req->operation);
-}
-
 void route_dispatch(struct req *req)
 {
     if (strncmp(req->path, "/_awsemu/", 9) == 0) {
@@ -202,12 +195,7 @@ void route_dispatch(struct req *req)
     const char *op;
     const struct json_service *svc = json_service_find(req_header(req, "X-Amz-Target"), &op);
     if (svc) {
-        if (svc->writes && svc->writes(op)) {
-            req->operation = op;
-            writeq_run(req, dispatch_json_write, fail_json, svc);
-        } else {
-            dispatch_json(req, svc, op);
-        }
+        dispatch_json(req, svc, op);
         return;
     }
     /* REST-JSON: Lambda is recognised by its path (DESIGN "One port, many services"). */

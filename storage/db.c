@@ -459,22 +459,23 @@ static _Thread_local struct {
     bool tables_changed; /* a write of the group changed table metadata */
 } group;
 
-static void (*group_after_commit)(void);
+static void (*after_commit_hook)(void);
 
-void db_write_group_hook_set(void (*after_commit)(void))
+void db_write_commit_hook_set(void (*after_commit)(void))
 {
-    group_after_commit = after_commit;
+    after_commit_hook = after_commit;
+}
+
+static void after_commit(void)
+{
+    if (after_commit_hook)
+        after_commit_hook();
 }
 
 void db_write_group_begin(void)
 {
     assert(!group.active);
     group.active = true;
-}
-
-bool db_write_grouped(void)
-{
-    return group.active;
 }
 
 int db_write_group_end(void)
@@ -495,8 +496,8 @@ int db_write_group_end(void)
         tables_generation++;
     group.tables_changed = false;
     pthread_mutex_unlock(&g.write_lock);
-    if (ret == 0 && group_after_commit)
-        group_after_commit();
+    if (ret == 0)
+        after_commit();
     return ret;
 }
 
@@ -571,6 +572,8 @@ int db_write_commit(struct db *db)
     if (ret < 0 && !sqlite3_get_autocommit(db_conn(db)))
         db_stmt_exec(db, db_stmt(db, DB_ROLLBACK));
     write_end(db);
+    if (ret == 0)
+        after_commit();
     return ret;
 }
 

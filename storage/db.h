@@ -316,17 +316,17 @@ int db_write_commit(struct db *db);
 void db_write_rollback(struct db *db);
 bool db_in_transaction(const struct db *db);
 
+/* after_commit() runs on the committing thread after every commit that succeeded: a plain
+ * db_write_commit(), or a group's db_write_group_end() (set once, at start). */
+void db_write_commit_hook_set(void (*after_commit)(void));
+
 /* Group commit. Between db_write_group_begin() and db_write_group_end() on one thread, each
  * db_write_begin()..db_write_commit() is a savepoint inside one transaction (rolled back alone
  * by db_write_rollback()), opened by the first write and committed by db_write_group_end():
  * several writes pay for one commit. Their effects are durable, and may be acknowledged, only
  * once db_write_group_end() returned 0; -1 means none of them was committed. The write lock
- * is held from the group's first write to its end, so a group must stay short. The hook set
- * by db_write_group_hook_set() runs on that thread after a group's successful commit (for
- * work a plain write does right after its db_write_commit()). */
+ * is held from the group's first write to its end, so a group must stay short. */
 void db_write_group_begin(void);
 int db_write_group_end(void);
-bool db_write_grouped(void);
-void db_write_group_hook_set(void (*after_commit)(void));
 
 #endif

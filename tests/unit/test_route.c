@@ -30,6 +30,17 @@ struct reply {
     char crc_copy[16];
 };
 
+/* When set, requests come as through the HTTP front door: they can be suspended, so writes
+ * go through the write runner (server/writeq.h) and its group commit. A single-threaded test
+ * is always the runner, so nothing is ever resumed. */
+static bool front_door;
+
+static void never_resumed(struct req *req)
+{
+    (void)req;
+    fail_msg("a request was resumed in a single-threaded test");
+}
+
 /* Sends one request; headers is a NULL-terminated list of name, value pairs. */
 static struct reply call(const char *method, const char *path, const char *target,
                          const char *body, bool too_large)
@@ -45,6 +56,8 @@ static struct reply call(const char *method, const char *path, const char *targe
     if (body)
         buf_adds(&req.body, body);
     req.body_too_large = too_large;
+    if (front_door)
+        req._resume = never_resumed;
     route_dispatch(&req);
     struct reply r = {.status = req.status};
     r.body = json_loadb(req.out.data ? req.out.data : "", req.out.len, 0, NULL);
@@ -164,10 +177,15 @@ static json_t *check_state(void)
     return r.body;
 }
 
+/* The table whose item "a" the fault tests watch. */
+static const char *fault_table = "flt";
+
 static char *item_text(void)
 {
-    struct reply r = call("POST", "/", DDB("GetItem"),
-                          "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}}}", false);
+    char body[128];
+    snprintf(body, sizeof body, "{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"a\"}}}",
+             fault_table);
+    struct reply r = call("POST", "/", DDB("GetItem"), body, false);
     assert_int_equal(r.status, 200);
     json_t *item = json_object_get(r.body, "Item");
     char *text = item ? json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS) : strdup("(absent)");
@@ -248,6 +266,29 @@ static void test_faults_leave_no_trace(void **state)
                                        "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"9\"}}}},"
                                        "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"b\"}}}}]}}");
     fault_every_step("DeleteItem", "{\"TableName\":\"flt\",\"Key\":{\"pk\":{\"S\":\"a\"}}}");
+}
+
+/* The same through the write runner: a fault may now hit the group's COMMIT, whose failure
+ * must turn the reply into InternalServerError with nothing written. */
+static void test_faults_through_the_write_runner(void **state)
+{
+    (void)state;
+    create_gsi_stream_table("fltq");
+    fault_table = "fltq";
+    front_door = true;
+    fault_every_step("PutItem", "{\"TableName\":\"fltq\",\"Item\":{\"pk\":{\"S\":\"a\"},"
+                                "\"g\":{\"S\":\"x\"},\"v\":{\"N\":\"1\"}}}");
+    fault_every_step("UpdateItem", "{\"TableName\":\"fltq\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                                   "\"UpdateExpression\":\"ADD v :one SET g = :g\","
+                                   "\"ConditionExpression\":\"attribute_exists(pk)\","
+                                   "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"},"
+                                   "\":g\":{\"S\":\"y\"}}}");
+    fault_every_step("BatchWriteItem", "{\"RequestItems\":{\"fltq\":[{\"PutRequest\":{\"Item\":"
+                                       "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"9\"}}}},"
+                                       "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"b\"}}}}]}}");
+    fault_every_step("DeleteItem", "{\"TableName\":\"fltq\",\"Key\":{\"pk\":{\"S\":\"a\"}}}");
+    front_door = false;
+    fault_table = "flt";
 }
 
 /* ---- group commit (storage/db.h): writes inside a group share one commit ---- */
@@ -355,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_body_too_large),    cmocka_unit_test(test_health),
         cmocka_unit_test(test_item_round_trip),
         cmocka_unit_test(test_faults_leave_no_trace),
+        cmocka_unit_test(test_faults_through_the_write_runner),
         cmocka_unit_test(test_group_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
